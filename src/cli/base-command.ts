@@ -1,0 +1,120 @@
+// The base of every command: shared connection/output flags, and the one place where typed
+// errors become a one-line message (or a --json document) and an exit code.
+import {Command, Flags, Errors, type Interfaces} from '@oclif/core'
+import {EXIT, EXIT_CODE_HELP, ReshardError, redact} from '../errors.js'
+import {type ConnectionOptions, resolveConnection} from '../cluster/connection.js'
+import {paint} from '../output/colour.js'
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
+
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static override enableJsonFlag = true
+
+  static override baseFlags = {
+    cluster: Flags.string({
+      char: 'c',
+      multiple: true,
+      helpGroup: 'CONNECTION',
+      description: 'seed node host:port (repeatable; env RESHARD_CLUSTER, comma-separated). Default: the running sandbox',
+    }),
+    user: Flags.string({helpGroup: 'CONNECTION', description: 'ACL user name (password from env REDISCLI_AUTH or --askpass)'}),
+    askpass: Flags.boolean({helpGroup: 'CONNECTION', description: 'ask for the password on the terminal (masked)'}),
+    tls: Flags.boolean({helpGroup: 'CONNECTION', description: 'connect with TLS'}),
+    cacert: Flags.string({helpGroup: 'CONNECTION', description: 'CA certificate file for --tls'}),
+    cert: Flags.string({helpGroup: 'CONNECTION', description: 'client certificate file for --tls'}),
+    key: Flags.string({helpGroup: 'CONNECTION', description: 'client private key file for --tls'}),
+    quiet: Flags.boolean({char: 'q', helpGroup: 'OUTPUT', description: 'print no progress, only the result'}),
+  }
+
+  protected flags!: BaseFlags<T>
+  protected args!: Interfaces.InferredArgs<T['args']>
+  private secrets: string[] = []
+  private cleanups: Array<() => Promise<void> | void> = []
+
+  static override get usage(): string | undefined {
+    return undefined
+  }
+
+  override async init(): Promise<void> {
+    await super.init()
+    const {flags, args} = await this.parse({
+      flags: this.ctor.flags,
+      baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
+      enableJsonFlag: this.ctor.enableJsonFlag,
+      args: this.ctor.args,
+      strict: this.ctor.strict,
+    })
+    this.flags = flags as BaseFlags<T>
+    this.args = args as Interfaces.InferredArgs<T['args']>
+    if (process.env.REDISCLI_AUTH) this.secrets.push(process.env.REDISCLI_AUTH)
+  }
+
+  /** Connection options from flags, env and the sandbox state. */
+  protected async connection(): Promise<ConnectionOptions> {
+    const f = this.flags as unknown as Record<string, unknown>
+    const conn = await resolveConnection({
+      cluster: f.cluster as string[] | undefined,
+      user: f.user as string | undefined,
+      askpass: Boolean(f.askpass),
+      tls: Boolean(f.tls),
+      cacert: f.cacert as string | undefined,
+      cert: f.cert as string | undefined,
+      key: f.key as string | undefined,
+    })
+    if (conn.password) this.secrets.push(conn.password)
+    return conn
+  }
+
+  protected onCleanup(fn: () => Promise<void> | void): void {
+    this.cleanups.push(fn)
+  }
+
+  protected get json(): boolean {
+    return this.jsonEnabled()
+  }
+
+  /** Whether the command may ask for confirmation: never when stdin is not a TTY. */
+  protected get interactive(): boolean {
+    return Boolean(process.stdin.isTTY) && !this.jsonEnabled()
+  }
+
+  override async finally(err: Error | undefined): Promise<void> {
+    for (const fn of this.cleanups.reverse()) {
+      try {
+        await fn()
+      } catch {
+        // closing connections must not hide the real outcome
+      }
+    }
+    await super.finally(err)
+  }
+
+  override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+    // oclif's own exits (help, version) and parse errors keep their behaviour: parse errors are usage errors.
+    if (err instanceof Errors.ExitError) throw err
+    if ((err as {silent?: boolean}).silent && err instanceof ReshardError) {
+      process.exitCode = err.exitCode
+      throw new Errors.ExitError(err.exitCode)
+    }
+    const isParse = err.oclif?.exit !== undefined && !(err instanceof ReshardError)
+    const code = err instanceof ReshardError ? err.exitCode : isParse ? EXIT.USAGE : EXIT.UNEXPECTED
+    const message = redact(err.message.split('\n')[0] ?? String(err), this.secrets)
+    const hint = err instanceof ReshardError ? err.hint : isParse ? `see \`reshard ${this.id ?? ''} --help\`` : undefined
+    if (this.jsonEnabled()) {
+      const body =
+        err instanceof ReshardError
+          ? JSON.parse(redact(JSON.stringify(err.toJSON()), this.secrets))
+          : {kind: isParse ? 'usage' : 'unexpected', message, exitCode: code}
+      this.logJson({ok: false, error: body})
+    } else {
+      process.stderr.write(`${paint.red('Error:')} ${message}\n`)
+      if (hint) process.stderr.write(`${paint.dim(`  ${redact(hint, this.secrets)}`)}\n`)
+      if (code === EXIT.UNEXPECTED && process.env.DEBUG) process.stderr.write(`${err.stack ?? ''}\n`)
+    }
+    // run finally() first so connections close, then exit with our code
+    process.exitCode = code
+    throw new Errors.ExitError(code)
+  }
+}
+
+export const EXIT_CODES_HELP_SECTION = EXIT_CODE_HELP

@@ -1,0 +1,29 @@
+// Flags shared by every command that moves slots (move, apply, rebalance, drain).
+import {Flags} from '@oclif/core'
+import type {EngineOptions} from '../migration/options.js'
+
+export const engineFlags = {
+  yes: Flags.boolean({char: 'y', description: 'do not ask for confirmation (required when stdin is not a terminal)'}),
+  'dry-run': Flags.boolean({description: 'show the commands that would be sent; change nothing'}),
+  replace: Flags.boolean({description: 'overwrite keys that already exist on the target (MIGRATE REPLACE)', helpGroup: 'ENGINE'}),
+  'batch-size': Flags.integer({description: 'keys per MIGRATE batch (default 100)', min: 1, max: 100000, helpGroup: 'ENGINE'}),
+  pipeline: Flags.integer({description: 'MIGRATE batches in flight per source (default 4)', min: 1, max: 64, helpGroup: 'ENGINE'}),
+  'migrate-timeout': Flags.integer({description: 'timeout of one MIGRATE in ms (default 5000; raised for large keys)', min: 1, helpGroup: 'ENGINE'}),
+  'migration-timeout': Flags.integer({description: 'limit for the whole run and for a raised MIGRATE timeout, in ms (default 3600000)', min: 1, helpGroup: 'ENGINE'}),
+  'batch-delay': Flags.integer({description: 'wait this many ms between batches (default 0)', min: 0, helpGroup: 'ENGINE'}),
+  'max-keys-per-second': Flags.integer({description: 'cap the rate of moved keys over all pairs', min: 1, helpGroup: 'ENGINE'}),
+  parallel: Flags.integer({description: 'source->target pairs moved at once (default: disjoint pairs, at most 4)', min: 1, max: 64, helpGroup: 'ENGINE'}),
+}
+
+export function engineOptionsFrom(f: Record<string, unknown>): Partial<EngineOptions> {
+  return {
+    replace: Boolean(f.replace),
+    batchKeys: f['batch-size'] as number | undefined,
+    pipeline: f.pipeline as number | undefined,
+    migrateTimeoutMs: f['migrate-timeout'] as number | undefined,
+    migrationTimeoutMs: f['migration-timeout'] as number | undefined,
+    batchDelayMs: f['batch-delay'] as number | undefined,
+    maxKeysPerSecond: f['max-keys-per-second'] as number | undefined,
+    parallel: f.parallel as number | undefined,
+  }
+}

@@ -1,0 +1,80 @@
+// What move, apply, rebalance and drain share: confirmation, reporters, Ctrl-C handling, and
+// turning a run into a result document and an exit code.
+import {confirm} from '@inquirer/prompts'
+import {type Command} from '@oclif/core'
+import {AbortedError, EXIT, LeftOpenError, UsageError} from '../errors.js'
+import {EventBus} from '../events/events.js'
+import {trackOpenSlots} from '../migration/open-tracker.js'
+import {StopControl} from '../migration/stop-control.js'
+import {runMoves, type MovePreview, type MoveRunDocument} from '../operations/run-moves.js'
+import type {Session} from '../operations/session.js'
+import type {MoveSpec} from '../migration/preflight.js'
+import {paint} from '../output/colour.js'
+import {attachReporter, chooseReporterMode} from '../output/progress.js'
+import {renderPreview} from '../output/plan-table.js'
+import {BaseCommand} from './base-command.js'
+import {engineOptionsFrom} from './engine-flags.js'
+
+export abstract class MoverCommand<T extends typeof Command> extends BaseCommand<T> {
+  protected async confirmOrRefuse(preview: MovePreview, session: Session): Promise<boolean> {
+    const f = this.flags as unknown as Record<string, unknown>
+    if (f.yes || f['dry-run']) return true
+    if (!this.interactive) {
+      throw new UsageError('refusing to change the cluster without --yes: stdin is not a terminal', 'add --yes to run without confirmation, or --dry-run to preview')
+    }
+    this.log(renderPreview(preview, session.topology))
+    try {
+      return await confirm({message: `Move ${preview.todo.length} slot(s) with ${preview.keys} keys?`, default: false})
+    } catch {
+      throw new AbortedError('nothing was changed')
+    }
+  }
+
+  /** Run the moves with the right reporter, Ctrl-C handling and result document. */
+  protected async executeMoves(session: Session, moves: MoveSpec[], resumeCommand: string): Promise<MoveRunDocument> {
+    const f = this.flags as unknown as Record<string, unknown>
+    const bus = new EventBus()
+    const stop = new StopControl()
+    const openNow = trackOpenSlots(bus, (id) => {
+      const n = session.topology.nodes.find((x) => x.id === id)
+      return n?.hostname ?? n?.address ?? id.slice(0, 8)
+    })
+    const reporter = attachReporter(bus, chooseReporterMode({json: this.json, quiet: Boolean(f.quiet)}))
+    let interrupts = 0
+    const onSignal = (sig: NodeJS.Signals) => {
+      interrupts++
+      if (interrupts === 1 && sig !== 'SIGKILL') {
+        stop.request('hard', `interrupted by ${sig}`)
+        process.stderr.write(paint.yellow(`\n${sig}: stopping after the batch in flight (press Ctrl-C again to exit now)\n`))
+        return
+      }
+      reporter.stop()
+      const err = new LeftOpenError('interrupted', `interrupted by ${sig}`, openNow(), resumeCommand)
+      process.stderr.write(`${paint.red('Error:')} ${err.message}\n  ${err.hint ?? ''}\n`)
+      process.exit(EXIT.LEFT_OPEN)
+    }
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+    try {
+      const {document} = await runMoves({
+        session,
+        moves,
+        engine: engineOptionsFrom(f),
+        bus,
+        stop,
+        confirm: (p) => this.confirmOrRefuse(p, session),
+        resumeCommand,
+      })
+      return document
+    } catch (e) {
+      if (e instanceof LeftOpenError && stop.hard) {
+        throw new LeftOpenError('interrupted', stop.reason ?? 'interrupted', e.open, resumeCommand)
+      }
+      throw e
+    } finally {
+      reporter.stop()
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+    }
+  }
+}

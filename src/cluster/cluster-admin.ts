@@ -1,0 +1,41 @@
+// The small interface the engine talks to the cluster through (DESIGN.md §3). The real one
+// sends commands over per-node ioredis clients; the dry-run one records them instead.
+import type {Topology} from '../topology/topology.js'
+
+export type SetSlotAction = 'importing' | 'migrating' | 'node' | 'stable'
+
+export interface SetSlotOp {
+  slot: number
+  action: SetSlotAction
+  /** Source id (importing), target id (migrating, node). */
+  nodeId?: string
+}
+
+/** One MIGRATE batch's outcome: ok (including +NOKEY), or the error text. */
+export type MigrateOutcome = {ok: true; nokey: boolean} | {ok: false; error: string}
+
+export interface MigrateOptions {
+  timeoutMs: number
+  replace: boolean
+}
+
+export interface ClusterAdmin {
+  readonly dryRun: boolean
+  /** Re-read every node's view. Roles and owners are never cached across calls. */
+  refresh(): Promise<Topology>
+  /** Pipelined CLUSTER SETSLOT on one node; per op: undefined on success or the error text. */
+  setSlots(nodeId: string, ops: readonly SetSlotOp[]): Promise<Array<string | undefined>>
+  /** Pipelined CLUSTER COUNTKEYSINSLOT on one node. */
+  countKeys(nodeId: string, slots: readonly number[]): Promise<number[]>
+  /** CLUSTER GETKEYSINSLOT, keys as Buffers (DESIGN.md §1: keys are binary). */
+  getKeys(nodeId: string, slot: number, count: number): Promise<Buffer[]>
+  /** MIGRATE batches from source to target, all sent back to back on the source connection. */
+  migrate(sourceId: string, targetId: string, batches: readonly Buffer[][], o: MigrateOptions): Promise<MigrateOutcome[]>
+  /** DUMP of keys on a node (ASKING first, so an importing node answers); null when absent. */
+  dump(nodeId: string, keys: readonly Buffer[]): Promise<Array<Buffer | null>>
+  /** Raw CLUSTER NODES text of one node. */
+  clusterNodes(nodeId: string): Promise<string>
+  /** Whether the node answers PING. */
+  ping(nodeId: string): Promise<boolean>
+  close(): Promise<void>
+}

@@ -1,0 +1,147 @@
+// Connection options and per-node clients. Every Redis connection goes through ioredis.
+import {readFileSync} from 'node:fs'
+import {Redis, type RedisOptions} from 'ioredis'
+import {AuthError, ConnectionError, UsageError} from '../errors.js'
+import {readSandboxState} from '../sandbox/state.js'
+
+export interface TlsFiles {
+  ca?: string
+  cert?: string
+  key?: string
+}
+
+export interface ConnectionOptions {
+  seeds: Array<{host: string; port: number}>
+  user?: string
+  password?: string
+  tls?: TlsFiles
+  /** Where the seeds came from, for messages. */
+  source: 'flag' | 'env' | 'sandbox'
+  connectTimeoutMs: number
+}
+
+export interface ConnectionFlags {
+  cluster?: string[]
+  user?: string
+  askpass?: boolean
+  tls?: boolean
+  cacert?: string
+  cert?: string
+  key?: string
+}
+
+export function parseAddress(text: string): {host: string; port: number} {
+  const t = text.trim()
+  const i = t.lastIndexOf(':')
+  const host = i > 0 ? t.slice(0, i).replace(/^\[|\]$/g, '') : ''
+  const portText = i > 0 ? t.slice(i + 1) : ''
+  const port = Number(portText)
+  if (!host || !/^\d+$/.test(portText) || port < 1 || port > 65535) {
+    throw new UsageError(`"${t}" is not a host:port address`, 'give a seed as -c 127.0.0.1:30001')
+  }
+  return {host, port}
+}
+
+export async function resolveConnection(f: ConnectionFlags, ask?: (q: string) => Promise<string>): Promise<ConnectionOptions> {
+  let seedTexts: string[] = []
+  let source: ConnectionOptions['source'] = 'flag'
+  const sandbox = readSandboxState()
+  if (f.cluster && f.cluster.length > 0) seedTexts = f.cluster.flatMap((c) => c.split(','))
+  else if (process.env.RESHARD_CLUSTER) {
+    seedTexts = process.env.RESHARD_CLUSTER.split(',')
+    source = 'env'
+  } else if (sandbox) {
+    seedTexts = sandbox.nodes.map((n) => `${sandbox.host}:${n.port}`)
+    source = 'sandbox'
+  } else {
+    throw new UsageError(
+      'no cluster given',
+      'give a seed with -c host:port (or env RESHARD_CLUSTER), or start a local one with `reshard sandbox up`',
+    )
+  }
+  const seeds = seedTexts.filter((s) => s.trim() !== '').map(parseAddress)
+  let password = process.env.REDISCLI_AUTH || undefined
+  if (f.askpass) {
+    const askFn = ask ?? (await import('../prompts/password.js')).askPassword
+    password = await askFn('Password: ')
+  }
+  let tls: TlsFiles | undefined
+  if (f.tls || f.cacert || f.cert || f.key) {
+    tls = {ca: readPem(f.cacert, '--cacert'), cert: readPem(f.cert, '--cert'), key: readPem(f.key, '--key')}
+  }
+  if (source === 'sandbox' && sandbox) {
+    if (password === undefined && sandbox.password) password = sandbox.password
+    if (!tls && sandbox.tls) {
+      tls = {ca: readPem(sandbox.tls.caCert, 'sandbox CA'), cert: readPem(sandbox.tls.cert, 'sandbox cert'), key: readPem(sandbox.tls.key, 'sandbox key')}
+    }
+  }
+  return {seeds, user: f.user, password, tls, source, connectTimeoutMs: 3000}
+}
+
+function readPem(path: string | undefined, what: string): string | undefined {
+  if (!path) return undefined
+  try {
+    return readFileSync(path, 'utf8')
+  } catch {
+    throw new UsageError(`cannot read ${what} file ${path}`)
+  }
+}
+
+/** A plain (non-cluster) client to one node. It never retries by itself: we decide. */
+export function nodeClient(conn: ConnectionOptions, host: string, port: number, extra: Partial<RedisOptions> = {}): Redis {
+  return new Redis({
+    host,
+    port,
+    username: conn.user,
+    password: conn.password,
+    tls: conn.tls ? {ca: conn.tls.ca, cert: conn.tls.cert, key: conn.tls.key, rejectUnauthorized: Boolean(conn.tls.ca), checkServerIdentity: () => undefined} : undefined,
+    lazyConnect: true,
+    connectTimeout: conn.connectTimeoutMs,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: true,
+    enableReadyCheck: false,
+    retryStrategy: () => null,
+    reconnectOnError: () => false,
+    // RESP2 keeps replies simple (CLUSTER NODES as a string, arrays as arrays).
+    protocol: 2,
+    ...extra,
+  } as RedisOptions)
+}
+
+/** Connect, mapping failures to typed errors that say what to do next. Never leaks the password. */
+export async function connectNode(conn: ConnectionOptions, host: string, port: number): Promise<Redis> {
+  const client = nodeClient(conn, host, port)
+  let lastError: Error | undefined
+  client.on('error', (e: Error) => {
+    // reported through the promise that failed; keep the cause (ECONNREFUSED, TLS, ...)
+    lastError ??= e
+  })
+  try {
+    await client.connect()
+    // With no password, a server that requires one answers NOAUTH on the first command.
+    await client.ping()
+  } catch (e) {
+    client.disconnect()
+    const cause = lastError && /Connection is closed/.test((e as Error).message ?? '') ? lastError : e
+    throw mapConnectError(cause, `${host}:${port}`, conn)
+  }
+  return client
+}
+
+export function mapConnectError(e: unknown, address: string, conn: ConnectionOptions): Error {
+  const msg = e instanceof Error ? e.message : String(e)
+  if (/WRONGPASS|invalid username-password|NOAUTH|Authentication required|AUTH.*(failed|called without)|NOPERM/i.test(msg)) {
+    return new AuthError(
+      conn.password
+        ? `authentication to ${address} failed: wrong user or password`
+        : `${address} requires a password and none was given`,
+    )
+  }
+  if (conn.tls && /ECONNRESET|wrong version number|SSL|EPROTO|socket hang up|Connection is closed|closed/i.test(msg)) {
+    return new ConnectionError(`TLS handshake with ${address} failed`, 'check that the server speaks TLS and that --cacert names its CA')
+  }
+  if (/ECONNREFUSED/.test(msg)) return new ConnectionError(`cannot connect to ${address}: connection refused`, 'check the address and that the node is running')
+  if (/ETIMEDOUT|timed? ?out/i.test(msg)) return new ConnectionError(`cannot connect to ${address}: timed out`, 'check the address and the network')
+  if (/ENOTFOUND|EAI_AGAIN/.test(msg)) return new ConnectionError(`cannot resolve ${address}`, 'check the host name')
+  return new ConnectionError(`cannot talk to ${address}: ${msg.split('\n')[0]}`, 'check the address, and --tls if the server uses TLS')
+}

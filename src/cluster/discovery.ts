@@ -1,0 +1,108 @@
+// Discovery: from the seeds, find every node and read each one's own CLUSTER NODES view
+// (open-slot markers appear only on a primary's myself line: ask every primary).
+import type {Redis} from 'ioredis'
+import {PreconditionError, ReshardError} from '../errors.js'
+import {parseClusterNodes} from '../topology/cluster-nodes.js'
+import {buildTopology, type NodeView, type Topology} from '../topology/topology.js'
+import {connectNode, type ConnectionOptions} from './connection.js'
+
+export class NodePool {
+  private clients = new Map<string, Redis>()
+  private pending = new Map<string, Promise<Redis>>()
+  constructor(readonly conn: ConnectionOptions) {}
+
+  /** A connected client for host:port, reused. */
+  async get(address: string): Promise<Redis> {
+    const have = this.clients.get(address)
+    if (have && have.status === 'ready') return have
+    if (have) {
+      this.clients.delete(address)
+      have.disconnect()
+    }
+    let p = this.pending.get(address)
+    if (!p) {
+      const i = address.lastIndexOf(':')
+      p = connectNode(this.conn, address.slice(0, i), Number(address.slice(i + 1)))
+      this.pending.set(address, p)
+      p.then(
+        (c) => {
+          this.clients.set(address, c)
+          c.on('end', () => {
+            if (this.clients.get(address) === c) this.clients.delete(address)
+          })
+        },
+        () => undefined,
+      ).finally(() => this.pending.delete(address))
+    }
+    return p
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.clients.values()]
+    this.clients.clear()
+    await Promise.all(
+      all.map(async (c) => {
+        try {
+          await Promise.race([c.quit(), new Promise((r) => setTimeout(r, 500))])
+        } catch {
+          /* already gone */
+        }
+        c.disconnect()
+      }),
+    )
+  }
+}
+
+async function viewOf(pool: NodePool, address: string, withKeys: boolean): Promise<NodeView> {
+  try {
+    const c = await pool.get(address)
+    const text = String(await c.call('CLUSTER', 'NODES'))
+    const keyCount = withKeys ? Number(await c.call('DBSIZE')) : undefined
+    return {address, lines: parseClusterNodes(text), keyCount}
+  } catch (e) {
+    if (e instanceof ReshardError && e.kind === 'auth') throw e
+    return {address, error: e instanceof Error ? e.message.split('\n')[0] : String(e)}
+  }
+}
+
+/** Read the whole cluster. Fails (typed) when no seed answers or a seed is not in cluster mode. */
+export async function discover(pool: NodePool, opts: {withKeys?: boolean} = {}): Promise<Topology> {
+  const seeds = pool.conn.seeds.map((s) => `${s.host}:${s.port}`)
+  let first: NodeView | undefined
+  let lastError: Error | undefined
+  for (const address of seeds) {
+    try {
+      const c = await pool.get(address)
+      let text: string
+      try {
+        text = String(await c.call('CLUSTER', 'NODES'))
+      } catch (e) {
+        const m = e instanceof Error ? e.message : String(e)
+        if (/cluster support disabled/i.test(m)) {
+          throw new PreconditionError('not_cluster', `${address} is not in cluster mode`, 'point -c at a node of a Redis Cluster (cluster-enabled yes)')
+        }
+        throw e
+      }
+      first = {address, lines: parseClusterNodes(text)}
+      break
+    } catch (e) {
+      if (e instanceof ReshardError && (e.kind === 'auth' || e.kind === 'not_cluster')) throw e
+      lastError = e as Error
+    }
+  }
+  if (!first) {
+    if (lastError instanceof ReshardError) throw lastError
+    throw new PreconditionError('unreachable', `no seed answered (${seeds.join(', ')})`, 'check the address and that the cluster is running')
+  }
+  const addresses = new Set<string>()
+  for (const l of first.lines!) {
+    if (l.flags.includes('noaddr') || l.port === 0) continue
+    addresses.add(`${l.host}:${l.port}`)
+  }
+  const views = await Promise.all([...addresses].map((a) => viewOf(pool, a, opts.withKeys ?? false)))
+  // A node known to others but not to the seed shows up in their views: ask it too.
+  const more = new Set<string>()
+  for (const v of views) for (const l of v.lines ?? []) if (!addresses.has(`${l.host}:${l.port}`) && l.port !== 0) more.add(`${l.host}:${l.port}`)
+  if (more.size > 0) views.push(...(await Promise.all([...more].map((a) => viewOf(pool, a, opts.withKeys ?? false)))))
+  return buildTopology(views)
+}

@@ -1,0 +1,131 @@
+// ClusterAdmin over real per-node ioredis clients. Node-specific admin commands go to a
+// per-node client with call/callBuffer (STACK.md: plain clients do not follow redirects).
+import type {Redis} from 'ioredis'
+import {ConnectionError} from '../errors.js'
+import {buildMigrateArgs} from '../migration/migrate-args.js'
+import {nodeById, type Topology} from '../topology/topology.js'
+import type {ClusterAdmin, MigrateOptions, MigrateOutcome, SetSlotOp} from './cluster-admin.js'
+import {discover, NodePool} from './discovery.js'
+import type {ConnectionOptions} from './connection.js'
+
+export class RedisClusterAdmin implements ClusterAdmin {
+  readonly dryRun = false
+  private topo?: Topology
+  constructor(
+    readonly pool: NodePool,
+    private readonly withKeys = false,
+  ) {}
+
+  static async connect(conn: ConnectionOptions, opts: {withKeys?: boolean} = {}): Promise<{admin: RedisClusterAdmin; topology: Topology}> {
+    const pool = new NodePool(conn)
+    const admin = new RedisClusterAdmin(pool, opts.withKeys)
+    try {
+      const topology = await admin.refresh()
+      return {admin, topology}
+    } catch (e) {
+      await pool.close()
+      throw e
+    }
+  }
+
+  get conn(): ConnectionOptions {
+    return this.pool.conn
+  }
+
+  async refresh(): Promise<Topology> {
+    this.topo = await discover(this.pool, {withKeys: this.withKeys})
+    return this.topo
+  }
+
+  private async client(nodeId: string): Promise<Redis> {
+    let n = this.topo && nodeById(this.topo, nodeId)
+    if (!n) {
+      await this.refresh()
+      n = nodeById(this.topo!, nodeId)
+    }
+    if (!n) throw new ConnectionError(`node ${nodeId.slice(0, 8)} is not part of the cluster any more`)
+    return this.pool.get(n.address)
+  }
+
+  address(nodeId: string): {host: string; port: number} {
+    const n = this.topo && nodeById(this.topo, nodeId)
+    if (!n) throw new ConnectionError(`node ${nodeId.slice(0, 8)} is unknown`)
+    return {host: n.host, port: n.port}
+  }
+
+  async setSlots(nodeId: string, ops: readonly SetSlotOp[]): Promise<Array<string | undefined>> {
+    const c = await this.client(nodeId)
+    return Promise.all(
+      ops.map((op) => {
+        const args: string[] = ['SETSLOT', String(op.slot), op.action.toUpperCase()]
+        if (op.action !== 'stable') args.push(op.nodeId!)
+        return c.call('CLUSTER', ...args).then(
+          () => undefined,
+          (e: Error) => e.message,
+        )
+      }),
+    )
+  }
+
+  async countKeys(nodeId: string, slots: readonly number[]): Promise<number[]> {
+    const c = await this.client(nodeId)
+    return Promise.all(slots.map((s) => c.call('CLUSTER', 'COUNTKEYSINSLOT', String(s)).then(Number)))
+  }
+
+  async getKeys(nodeId: string, slot: number, count: number): Promise<Buffer[]> {
+    const c = await this.client(nodeId)
+    return (await c.callBuffer('CLUSTER', 'GETKEYSINSLOT', String(slot), String(count))) as Buffer[]
+  }
+
+  async migrate(sourceId: string, targetId: string, batches: readonly Buffer[][], o: MigrateOptions): Promise<MigrateOutcome[]> {
+    const c = await this.client(sourceId)
+    const {host, port} = this.address(targetId)
+    const auth = this.conn.password ? {user: this.conn.user, password: this.conn.password} : undefined
+    // Sent back to back on one connection: the source works through them without waiting
+    // for our round trips (ioredis writes each command as soon as it is called).
+    return Promise.all(
+      batches.map((keys) =>
+        c.call('MIGRATE', ...buildMigrateArgs({host, port, keys, timeoutMs: o.timeoutMs, replace: o.replace, auth})).then(
+          (r): MigrateOutcome => ({ok: true, nokey: String(r) === 'NOKEY'}),
+          (e: Error): MigrateOutcome => ({ok: false, error: e.message}),
+        ),
+      ),
+    )
+  }
+
+  async dump(nodeId: string, keys: readonly Buffer[]): Promise<Array<Buffer | null>> {
+    const c = await this.client(nodeId)
+    const p = c.pipeline()
+    for (const k of keys) {
+      p.call('ASKING')
+      p.callBuffer('DUMP', k)
+    }
+    const res = (await p.exec()) ?? []
+    const out: Array<Buffer | null> = []
+    for (let i = 0; i < keys.length; i++) {
+      const [err, val] = res[2 * i + 1] ?? [new Error('no reply'), null]
+      if (err) throw err
+      out.push((val as Buffer | null) ?? null)
+    }
+    return out
+  }
+
+  async clusterNodes(nodeId: string): Promise<string> {
+    const c = await this.client(nodeId)
+    return String(await c.call('CLUSTER', 'NODES'))
+  }
+
+  async ping(nodeId: string): Promise<boolean> {
+    try {
+      const c = await this.client(nodeId)
+      await Promise.race([c.ping(), new Promise((_, rej) => setTimeout(() => rej(new Error('timeout')), 2000))])
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close()
+  }
+}

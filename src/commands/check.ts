@@ -1,0 +1,28 @@
+import {EXIT, EXIT_CODE_HELP, ReshardError} from '../errors.js'
+import {readStatus} from '../operations/status.js'
+import {paint} from '../output/colour.js'
+import {BaseCommand} from '../cli/base-command.js'
+
+export default class Check extends BaseCommand<typeof Check> {
+  static override summary = 'Health verdict for scripts: exit 0 when healthy, 3 with the list of problems'
+  static override description = `Healthy means: all 16384 slots covered, no slot importing or migrating, every node agrees on the slot map, and every node is reachable.
+
+${EXIT_CODE_HELP}`
+  static override examples = ['<%= config.bin %> check', '<%= config.bin %> check --json && echo healthy']
+
+  async run(): Promise<{ok: boolean; problems: string[]}> {
+    const doc = await readStatus(await this.connection())
+    if (doc.healthy) {
+      this.log(paint.green(`OK: ${doc.primaries.length} primaries, all 16384 slots covered, no open slot, all nodes agree`))
+      return {ok: true, problems: []}
+    }
+    if (this.json) {
+      this.logJson({ok: false, problems: doc.problems})
+    } else {
+      for (const p of doc.problems) this.log(`${paint.red('✗')} ${p}`)
+    }
+    process.exitCode = EXIT.PRECONDITION
+    const e = new ReshardError('check_failed', `${doc.problems.length} problem(s) found`, EXIT.PRECONDITION)
+    throw Object.assign(e, {silent: true})
+  }
+}

@@ -1,0 +1,115 @@
+// The closed list of migration events. The engine emits only these; reporters (bars, plain
+// lines, NDJSON) listen to them (DESIGN.md §3).
+import type {SlotState} from '../migration/slot-state.js'
+
+export interface RunStarted {
+  type: 'run-started'
+  moves: number
+  pairs: Array<{from: string; to: string; slots: number; keys: number}>
+  keys: number
+  dryRun: boolean
+  parallel: number
+}
+export interface SlotSkipped {
+  type: 'slot-skipped'
+  slot: number
+  reason: string
+}
+export interface SlotStateChanged {
+  type: 'slot-state'
+  slot: number
+  from: string
+  to: string
+  state: SlotState
+  keysTotal: number
+}
+export interface KeysMoved {
+  type: 'keys-moved'
+  slot: number
+  from: string
+  to: string
+  /** Keys moved by this batch. */
+  count: number
+  bytes?: number
+  /** Keys moved in this slot so far. */
+  slotMoved: number
+  slotTotal: number
+}
+export interface BatchRetry {
+  type: 'batch-retry'
+  slot: number
+  reason: string
+  batchSize: number
+  timeoutMs: number
+}
+export interface LargeKey {
+  type: 'large-key'
+  slot: number
+  key: string
+  timeoutMs: number
+}
+export interface SlotDone {
+  type: 'slot-done'
+  slot: number
+  from: string
+  to: string
+  keys: number
+  ms: number
+}
+export interface SlotFailed {
+  type: 'slot-failed'
+  slot: number
+  from: string
+  to: string
+  state: SlotState
+  error: string
+}
+export interface CommandSent {
+  type: 'command'
+  node: string
+  command: string
+  dryRun: boolean
+}
+export interface Warning {
+  type: 'warning'
+  message: string
+}
+export interface RunFinished {
+  type: 'run-finished'
+  ok: boolean
+  slotsDone: number
+  slotsSkipped: number
+  slotsFailed: number
+  keys: number
+  ms: number
+  keysPerSecond: number
+}
+
+export type MigrationEvent =
+  | RunStarted
+  | SlotSkipped
+  | SlotStateChanged
+  | KeysMoved
+  | BatchRetry
+  | LargeKey
+  | SlotDone
+  | SlotFailed
+  | CommandSent
+  | Warning
+  | RunFinished
+
+export type EventListener = (e: MigrationEvent) => void
+
+/** A tiny typed emitter: the engine holds one, reporters subscribe. */
+export class EventBus {
+  private listeners: EventListener[] = []
+  on(l: EventListener): () => void {
+    this.listeners.push(l)
+    return () => {
+      this.listeners = this.listeners.filter((x) => x !== l)
+    }
+  }
+  emit(e: MigrationEvent): void {
+    for (const l of this.listeners) l(e)
+  }
+}

@@ -1,0 +1,193 @@
+// Executes a list of moves: pairs that share no node run concurrently (up to `parallel`),
+// pairs that share a node run one after another. When one pair fails, the others finish the
+// slots they have opened and start no new ones.
+import type {ClusterAdmin} from '../cluster/cluster-admin.js'
+import {LeftOpenError, ReshardError, type OpenSlot} from '../errors.js'
+import type {EventBus} from '../events/events.js'
+import {nodeById, shortName, type Topology} from '../topology/topology.js'
+import type {EngineOptions} from './options.js'
+import {PairMover, type SlotResult} from './pair-mover.js'
+import type {ClassifiedMove, MoveSpec} from './preflight.js'
+import type {StopControl} from './stop-control.js'
+
+export interface RunResult {
+  ok: boolean
+  slots: SlotResult[]
+  skipped: Array<MoveSpec & {reason: string}>
+  keys: number
+  ms: number
+  keysPerSecond: number
+  /** Every node agrees on the new owners. */
+  verified: boolean
+  open: OpenSlot[]
+  error?: ReshardError
+}
+
+interface Pair {
+  from: string
+  to: string
+  moves: ClassifiedMove[]
+}
+
+export function groupPairs(moves: readonly ClassifiedMove[]): Pair[] {
+  const byKey = new Map<string, Pair>()
+  for (const m of moves) {
+    const k = `${m.from}>${m.to}`
+    let p = byKey.get(k)
+    if (!p) byKey.set(k, (p = {from: m.from, to: m.to, moves: []}))
+    p.moves.push(m)
+  }
+  return [...byKey.values()]
+}
+
+/** The default parallelism: as many as there are disjoint pairs, at most 4. */
+export function defaultParallel(moves: readonly MoveSpec[]): number {
+  const pairs = groupPairs(moves.map((m) => ({...m, resume: 'fresh' as const})))
+  const used = new Set<string>()
+  let n = 0
+  for (const p of pairs) {
+    if (used.has(p.from) || used.has(p.to)) continue
+    used.add(p.from)
+    used.add(p.to)
+    n++
+  }
+  return Math.max(1, Math.min(4, n))
+}
+
+function makeThrottle(opts: EngineOptions): (keys: number) => Promise<void> {
+  if (!opts.maxKeysPerSecond || opts.maxKeysPerSecond <= 0) return async () => undefined
+  const rate = opts.maxKeysPerSecond
+  const start = Date.now()
+  let sent = 0
+  return async (keys: number) => {
+    sent += keys
+    const due = start + (sent / rate) * 1000
+    const wait = due - Date.now()
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait))
+  }
+}
+
+export async function executeMoves(p: {
+  admin: ClusterAdmin
+  topology: Topology
+  todo: ClassifiedMove[]
+  skipped: Array<MoveSpec & {reason: string}>
+  opts: EngineOptions
+  bus: EventBus
+  stop: StopControl
+}): Promise<RunResult> {
+  const {admin, opts, bus, stop} = p
+  let topology = p.topology
+  const started = Date.now()
+  const pairs = groupPairs(p.todo)
+  const label = (id: string) => {
+    const n = nodeById(topology, id)
+    return n ? shortName(n) : id.slice(0, 8)
+  }
+  const keysOf = (m: MoveSpec) => m.keys ?? 0
+  bus.emit({
+    type: 'run-started',
+    moves: p.todo.length,
+    pairs: pairs.map((x) => ({from: label(x.from), to: label(x.to), slots: x.moves.length, keys: x.moves.reduce((a, m) => a + keysOf(m), 0)})),
+    keys: p.todo.reduce((a, m) => a + keysOf(m), 0),
+    dryRun: admin.dryRun,
+    parallel: opts.parallel,
+  })
+  for (const s of p.skipped) bus.emit({type: 'slot-skipped', slot: s.slot, reason: s.reason})
+
+  const throttle = makeThrottle(opts)
+  const results: SlotResult[] = []
+  const busy = new Set<string>()
+  const waiting = [...pairs]
+  let firstError: ReshardError | undefined
+  const timer = setTimeout(() => stop.request('hard', `the run exceeded --migration-timeout (${opts.migrationTimeoutMs} ms)`), opts.migrationTimeoutMs)
+  timer.unref()
+
+  await new Promise<void>((resolve) => {
+    let running = 0
+    const pump = () => {
+      while (running < opts.parallel && !stop.soft) {
+        const i = waiting.findIndex((x) => !busy.has(x.from) && !busy.has(x.to))
+        if (i < 0) break
+        const pair = waiting.splice(i, 1)[0]!
+        busy.add(pair.from)
+        busy.add(pair.to)
+        running++
+        const mover = new PairMover(
+          {admin, bus, opts, stop, from: pair.from, to: pair.to, fromLabel: label(pair.from), toLabel: label(pair.to), topology: () => topology, throttle},
+          pair.moves,
+        )
+        mover
+          .run()
+          .then(
+            (r) => results.push(...r),
+            (e: unknown) => {
+              const err = e instanceof ReshardError ? e : new ReshardError('unexpected', e instanceof Error ? e.message : String(e), 1)
+              firstError ??= err
+              stop.request('soft', err.message)
+              results.push(...pair.moves.map((m) => mover.resultOf(m.slot)))
+            },
+          )
+          .finally(() => {
+            busy.delete(pair.from)
+            busy.delete(pair.to)
+            running--
+            if (running === 0 && (waiting.length === 0 || stop.soft)) resolve()
+            else pump()
+          })
+      }
+      if (running === 0) resolve()
+    }
+    pump()
+  })
+  clearTimeout(timer)
+
+  // Pairs never started count as not started.
+  for (const pair of waiting) for (const m of pair.moves) results.push({slot: m.slot, from: m.from, to: m.to, outcome: 'not-started', state: 'pending', keys: 0})
+
+  // 5. Verify: every reachable node names the target as owner (polled: gossip lags).
+  let verified = true
+  const done = results.filter((r) => r.outcome === 'done')
+  if (!admin.dryRun && done.length > 0) {
+    verified = false
+    const deadline = Date.now() + opts.verifyDeadlineMs
+    for (;;) {
+      topology = await admin.refresh()
+      const wrong = done.filter((r) => topology.owners[r.slot] !== r.to || topology.disagreements.some((d) => d.slots.includes(r.slot)))
+      if (wrong.length === 0) {
+        verified = true
+        break
+      }
+      if (Date.now() > deadline) {
+        bus.emit({type: 'warning', message: `after ${opts.verifyDeadlineMs} ms, nodes still disagree on the owner of ${wrong.length} slot(s); run \`reshard check\``})
+        break
+      }
+      await new Promise((r) => setTimeout(r, 100))
+    }
+  }
+
+  results.sort((a, b) => a.slot - b.slot)
+  const open: OpenSlot[] = results
+    .filter((r) => r.outcome === 'open')
+    .map((r) => ({slot: r.slot, state: r.state, source: label(r.from), target: label(r.to)}))
+  const keys = results.reduce((a, r) => a + r.keys, 0)
+  const ms = Date.now() - started
+  const ok = !firstError && !stop.soft && results.every((r) => r.outcome === 'done')
+  const keysPerSecond = ms > 0 ? Math.round((keys * 1000) / ms) : 0
+  bus.emit({
+    type: 'run-finished',
+    ok,
+    slotsDone: done.length,
+    slotsSkipped: p.skipped.length,
+    slotsFailed: results.filter((r) => r.outcome !== 'done').length,
+    keys,
+    ms,
+    keysPerSecond,
+  })
+  let error: ReshardError | undefined = firstError
+  if (!ok && !error) error = new LeftOpenError('stopped', stop.reason ?? 'the run stopped', open)
+  else if (error && !(error instanceof LeftOpenError)) {
+    error = new LeftOpenError(error.kind, error.message, open, undefined, error.hint)
+  }
+  return {ok, slots: results, skipped: p.skipped, keys, ms, keysPerSecond, verified, open, error}
+}

@@ -1,0 +1,36 @@
+// Engine defaults: the reference MigrationConfig (100 keys / 1 MiB per batch, 5 s per MIGRATE,
+// 1 h per migration); no wait between batches unless asked (DESIGN.md §2).
+export interface EngineOptions {
+  /** Keys per MIGRATE batch. */
+  batchKeys: number
+  /** MIGRATE batches kept in flight on the source connection. */
+  pipeline: number
+  /** Timeout of one MIGRATE, in ms; raised automatically for large keys. */
+  migrateTimeoutMs: number
+  /** Upper bound for the raised MIGRATE timeout and for the whole run, in ms. */
+  migrationTimeoutMs: number
+  replace: boolean
+  batchDelayMs: number
+  maxKeysPerSecond?: number
+  /** Pairs moved at once. */
+  parallel: number
+  /** Deadline for every node to agree on the new owners, in ms. */
+  verifyDeadlineMs: number
+  /** How many keys a wave of small slots may hold (slots opened and finalized together). */
+  waveKeys: number
+  /** How many slots a wave may hold. */
+  waveSlots: number
+}
+
+export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
+  batchKeys: 100,
+  pipeline: 4,
+  migrateTimeoutMs: 5000,
+  migrationTimeoutMs: 3_600_000,
+  replace: false,
+  batchDelayMs: 0,
+  parallel: 4,
+  verifyDeadlineMs: 20_000,
+  waveKeys: 2000,
+  waveSlots: 64,
+}

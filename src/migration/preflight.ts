@@ -1,0 +1,95 @@
+// Checks before anything changes (DESIGN.md §1: refuse to start when the cluster is not healthy
+// enough, and say exactly what is wrong), and the resume rules: a move whose slot the target
+// already owns is done; a half-done slot of the same move is finished from what the cluster says.
+import {PreconditionError, SlotAlreadyImportingError, SlotAlreadyMigratingError} from '../errors.js'
+import {nodeById, nodeLabel, primaries, type Topology} from '../topology/topology.js'
+
+export interface MoveSpec {
+  slot: number
+  from: string
+  to: string
+  /** Keys at planning time, when known. */
+  keys?: number
+}
+
+export type ResumeKind = 'fresh' | 'open' | 'target-owns'
+
+export interface ClassifiedMove extends MoveSpec {
+  resume: ResumeKind
+}
+
+export interface Classification {
+  todo: ClassifiedMove[]
+  skipped: Array<MoveSpec & {reason: string}>
+}
+
+function label(t: Topology, id: string): string {
+  const n = nodeById(t, id)
+  return n ? nodeLabel(n) : id.slice(0, 8)
+}
+
+/** Every primary must answer; nodes involved must be primaries. */
+export function assertClusterReady(t: Topology, moves: readonly MoveSpec[]): void {
+  const down = t.nodes.filter((n) => n.role === 'primary' && !n.reachable && (n.slots.length > 0 || !n.failed))
+  if (down.length > 0) {
+    throw new PreconditionError(
+      'unreachable',
+      `primary ${down.map((n) => nodeLabel(n)).join(', ')} is unreachable (${down[0]!.error ?? 'no answer'})`,
+      'bring it back or fail it over, then run `reshard check`',
+    )
+  }
+  const involved = new Set<string>()
+  for (const m of moves) {
+    involved.add(m.from)
+    involved.add(m.to)
+  }
+  for (const id of involved) {
+    const n = nodeById(t, id)
+    if (!n) throw new PreconditionError('unknown_node', `node ${id.slice(0, 8)} is not in the cluster`, 'run `reshard status` to see the nodes')
+    if (n.role !== 'primary') {
+      throw new PreconditionError('not_primary', `${nodeLabel(n)} is a replica, slots can only move between primaries`, 'choose a primary (see `reshard status`)')
+    }
+    if (n.failed) throw new PreconditionError('node_failed', `${nodeLabel(n)} is flagged as failing`, 'run `reshard check`')
+  }
+}
+
+/** Split moves into work and skips; throw on conflicts (another migration, wrong owner). */
+export function classifyMoves(t: Topology, moves: readonly MoveSpec[]): Classification {
+  const todo: ClassifiedMove[] = []
+  const skipped: Classification['skipped'] = []
+  for (const m of moves) {
+    const owner = t.owners[m.slot] ?? null
+    const marks = t.open.filter((o) => o.slot === m.slot)
+    const ours = marks.every(
+      (o) => (o.nodeId === m.from && o.state === 'migrating' && o.peerId === m.to) || (o.nodeId === m.to && o.state === 'importing' && o.peerId === m.from),
+    )
+    if (!ours) {
+      const other = marks.find(
+        (o) => !((o.nodeId === m.from && o.state === 'migrating' && o.peerId === m.to) || (o.nodeId === m.to && o.state === 'importing' && o.peerId === m.from)),
+      )!
+      if (other.state === 'migrating') throw new SlotAlreadyMigratingError(m.slot, label(t, other.nodeId), label(t, other.peerId))
+      throw new SlotAlreadyImportingError(m.slot, label(t, other.nodeId), label(t, other.peerId))
+    }
+    if (owner === m.to) {
+      if (marks.length === 0) skipped.push({...m, reason: 'target already owns the slot'})
+      else todo.push({...m, resume: 'target-owns'})
+      continue
+    }
+    if (owner !== m.from) {
+      throw new PreconditionError(
+        'not_owner',
+        `slot ${m.slot} is owned by ${owner ? label(t, owner) : 'no node'}, not by ${label(t, m.from)}`,
+        owner ? 'run `reshard status` and name the owner with --from, or leave --from out' : `run \`reshard recover --slot ${m.slot}\``,
+      )
+    }
+    todo.push({...m, resume: marks.length > 0 ? 'open' : 'fresh'})
+  }
+  return {todo, skipped}
+}
+
+/** Primaries other than the pair, as the latest topology says (roles are re-read, never cached). */
+export function otherPrimaries(t: Topology, from: string, to: string): string[] {
+  return primaries(t)
+    .filter((n) => n.id !== from && n.id !== to && n.reachable)
+    .map((n) => n.id)
+}

@@ -1,0 +1,83 @@
+// `reshard status` and `reshard check`: a document describing the cluster, and the problems
+// that make `check` fail.
+import type {ConnectionOptions} from '../cluster/connection.js'
+import {RedisClusterAdmin} from '../cluster/redis-admin.js'
+import {formatSlots, SLOT_COUNT} from '../topology/slot-set.js'
+import {nodeById, primaries, replicasOf, shortName, type Topology} from '../topology/topology.js'
+
+export interface StatusDocument {
+  cluster: string
+  healthy: boolean
+  primaries: Array<{
+    id: string
+    hostname?: string
+    address: string
+    slots: number
+    ranges: string
+    keys?: number
+    reachable: boolean
+    replicas: Array<{id: string; hostname?: string; address: string; reachable: boolean}>
+  }>
+  replicas: Array<{id: string; hostname?: string; address: string; primary?: string; reachable: boolean}>
+  open: Array<{slot: number; node: string; state: 'migrating' | 'importing'; peer: string}>
+  uncovered: string
+  uncoveredCount: number
+  agree: boolean
+  disagreements: Array<{node: string; slots: string}>
+  unreachable: Array<{address: string; error?: string}>
+  problems: string[]
+}
+
+export function statusOf(t: Topology): StatusDocument {
+  const name = (id: string) => {
+    const n = nodeById(t, id)
+    return n ? shortName(n) : id.slice(0, 8)
+  }
+  const prim = primaries(t)
+  const problems: string[] = []
+  const unreachable = t.nodes.filter((n) => !n.reachable).map((n) => ({address: n.address, error: n.error}))
+  for (const u of t.nodes.filter((n) => !n.reachable)) problems.push(`node ${shortName(u)} (${u.address}) is unreachable${u.error ? `: ${u.error}` : ''}`)
+  for (const f of t.nodes.filter((n) => n.failed && n.reachable)) problems.push(`node ${shortName(f)} is flagged as failing`)
+  const openSlots = [...new Set(t.open.map((o) => o.slot))]
+  for (const o of t.open) {
+    problems.push(`slot ${o.slot} is ${o.state.toUpperCase()} on ${name(o.nodeId)} (${o.state === 'migrating' ? 'to' : 'from'} ${name(o.peerId)})`)
+  }
+  if (t.uncovered.length > 0) problems.push(`${t.uncovered.length} slot(s) are not covered by any primary: ${formatSlots(t.uncovered)}`)
+  for (const d of t.disagreements) problems.push(`node ${name(d.nodeId)} disagrees on the owner of slot(s) ${formatSlots(d.slots)}`)
+  if (openSlots.length > 0) problems.push(`fix the open slots with: reshard recover --slot ${formatSlots(openSlots)}`)
+  return {
+    cluster: t.clusterId,
+    healthy: problems.length === 0,
+    primaries: prim.map((p) => ({
+      id: p.id,
+      hostname: p.hostname,
+      address: p.address,
+      slots: p.slots.length,
+      ranges: p.slots.length ? formatSlots(p.slots) : '',
+      keys: p.keyCount,
+      reachable: p.reachable,
+      replicas: replicasOf(t, p.id).map((r) => ({id: r.id, hostname: r.hostname, address: r.address, reachable: r.reachable})),
+    })),
+    replicas: t.nodes
+      .filter((n) => n.role === 'replica')
+      .map((r) => ({id: r.id, hostname: r.hostname, address: r.address, primary: r.primaryId ? name(r.primaryId) : undefined, reachable: r.reachable})),
+    open: t.open.map((o) => ({slot: o.slot, node: name(o.nodeId), state: o.state, peer: name(o.peerId)})),
+    uncovered: formatSlots(t.uncovered),
+    uncoveredCount: t.uncovered.length,
+    agree: t.disagreements.length === 0,
+    disagreements: t.disagreements.map((d) => ({node: name(d.nodeId), slots: formatSlots(d.slots)})),
+    unreachable,
+    problems,
+  }
+}
+
+export async function readStatus(conn: ConnectionOptions): Promise<StatusDocument> {
+  const {admin, topology} = await RedisClusterAdmin.connect(conn, {withKeys: true})
+  try {
+    return statusOf(topology)
+  } finally {
+    await admin.close()
+  }
+}
+
+export {SLOT_COUNT}

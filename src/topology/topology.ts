@@ -1,0 +1,200 @@
+// PURE. A snapshot of the cluster built from every node's own `CLUSTER NODES` view.
+import {type NodeLine, type Role} from './cluster-nodes.js'
+import {formatSlots, SLOT_COUNT} from './slot-set.js'
+
+export interface NodeView {
+  /** The address we dialled. */
+  address: string
+  /** Parsed CLUSTER NODES of that node, when it answered. */
+  lines?: NodeLine[]
+  /** Why it did not answer. */
+  error?: string
+  /** DBSIZE of that node, when known. */
+  keyCount?: number
+}
+
+export interface TopoNode {
+  id: string
+  host: string
+  port: number
+  /** "host:port" */
+  address: string
+  hostname?: string
+  role: Role
+  primaryId?: string
+  /** Slots this node owns, sorted, as the consensus of all views says. */
+  slots: number[]
+  failed: boolean
+  reachable: boolean
+  keyCount?: number
+  error?: string
+  configEpoch: number
+}
+
+export interface OpenSlotMark {
+  slot: number
+  nodeId: string
+  state: 'migrating' | 'importing'
+  /** Target id for migrating, source id for importing. */
+  peerId: string
+}
+
+export interface Disagreement {
+  nodeId: string
+  /** Slots whose owner in this node's view differs from the consensus. */
+  slots: number[]
+}
+
+export interface Topology {
+  /** Every known node, sorted by address. */
+  nodes: TopoNode[]
+  /** owner node id per slot (consensus), or null when nobody owns it. */
+  owners: Array<string | null>
+  open: OpenSlotMark[]
+  uncovered: number[]
+  disagreements: Disagreement[]
+  /** Identity of the cluster: derived from the sorted ids of its primaries' first-seen nodes. */
+  clusterId: string
+}
+
+export function buildTopology(views: readonly NodeView[]): Topology {
+  const answered = views.filter((v) => v.lines && v.lines.length > 0)
+  // Every node's own line (myself) is the best source of its role, address and open slots.
+  const selfLines = new Map<string, {line: NodeLine; view: NodeView}>()
+  for (const v of answered) {
+    const me = v.lines!.find((l) => l.myself)
+    if (me) selfLines.set(me.id, {line: me, view: v})
+  }
+  // Union of nodes seen anywhere.
+  const seen = new Map<string, NodeLine>()
+  for (const v of answered) for (const l of v.lines!) if (!seen.has(l.id) || l.myself) seen.set(l.id, l)
+
+  // Per-slot owner: majority over the views of reachable nodes, ties broken by the smallest id.
+  const votes: Array<Map<string, number> | undefined> = new Array(SLOT_COUNT)
+  const viewOwners: Array<{nodeId: string; owners: Array<string | null>}> = []
+  for (const v of answered) {
+    const me = v.lines!.find((l) => l.myself)
+    const owners: Array<string | null> = new Array(SLOT_COUNT).fill(null)
+    for (const l of v.lines!) {
+      if (l.role !== 'primary') continue
+      for (const s of l.slots) owners[s] = l.id
+    }
+    viewOwners.push({nodeId: me?.id ?? v.address, owners})
+    for (let s = 0; s < SLOT_COUNT; s++) {
+      const o = owners[s]
+      if (o === null || o === undefined) continue
+      let m = votes[s]
+      if (!m) votes[s] = m = new Map()
+      m.set(o, (m.get(o) ?? 0) + 1)
+    }
+  }
+  const owners: Array<string | null> = new Array(SLOT_COUNT).fill(null)
+  for (let s = 0; s < SLOT_COUNT; s++) {
+    const m = votes[s]
+    if (!m) continue
+    let best: string | null = null
+    let bestN = -1
+    for (const [id, n] of [...m.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+      if (n > bestN) {
+        best = id
+        bestN = n
+      }
+    }
+    owners[s] = best
+  }
+
+  const disagreements: Disagreement[] = []
+  for (const vo of viewOwners) {
+    const diff: number[] = []
+    for (let s = 0; s < SLOT_COUNT; s++) if (vo.owners[s] !== owners[s]) diff.push(s)
+    if (diff.length > 0) disagreements.push({nodeId: vo.nodeId, slots: diff})
+  }
+
+  const slotsOf = new Map<string, number[]>()
+  for (let s = 0; s < SLOT_COUNT; s++) {
+    const o = owners[s]
+    if (o === null) continue
+    let arr = slotsOf.get(o)
+    if (!arr) slotsOf.set(o, (arr = []))
+    arr.push(s)
+  }
+
+  const nodes: TopoNode[] = []
+  for (const [id, line] of seen) {
+    const self = selfLines.get(id)
+    const l = self?.line ?? line
+    const address = `${l.host}:${l.port}`
+    const dialled = views.find((v) => v.address === address)
+    nodes.push({
+      id,
+      host: l.host,
+      port: l.port,
+      address,
+      hostname: l.hostname,
+      role: l.role,
+      primaryId: l.primaryId,
+      slots: slotsOf.get(id) ?? [],
+      failed: l.failed,
+      reachable: self !== undefined,
+      keyCount: self?.view.keyCount,
+      error: self ? undefined : (dialled?.error ?? 'not reachable'),
+      configEpoch: l.configEpoch,
+    })
+  }
+  nodes.sort((a, b) => compareAddress(a, b))
+
+  const open: OpenSlotMark[] = []
+  for (const {line} of selfLines.values()) {
+    for (const [slot, peer] of line.migrating) open.push({slot, nodeId: line.id, state: 'migrating', peerId: peer})
+    for (const [slot, peer] of line.importing) open.push({slot, nodeId: line.id, state: 'importing', peerId: peer})
+  }
+  open.sort((a, b) => a.slot - b.slot || (a.nodeId < b.nodeId ? -1 : 1))
+
+  const uncovered: number[] = []
+  for (let s = 0; s < SLOT_COUNT; s++) if (owners[s] === null) uncovered.push(s)
+
+  return {nodes, owners, open, uncovered, disagreements, clusterId: clusterIdentity(nodes)}
+}
+
+function compareAddress(a: TopoNode, b: TopoNode): number {
+  if (a.host !== b.host) return a.host < b.host ? -1 : 1
+  return a.port - b.port
+}
+
+/** A stable identity of a cluster: FNV-1a over the sorted ids of all its nodes. */
+export function clusterIdentity(nodes: ReadonlyArray<{id: string}>): string {
+  const ids = nodes.map((n) => n.id).sort()
+  let h1 = 0x811c9dc5
+  let h2 = 0x01000193
+  for (const ch of ids.join(',')) {
+    const c = ch.charCodeAt(0)
+    h1 = Math.imul(h1 ^ c, 0x01000193) >>> 0
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995) >>> 0
+  }
+  return h1.toString(16).padStart(8, '0') + h2.toString(16).padStart(8, '0')
+}
+
+export function primaries(t: Topology): TopoNode[] {
+  return t.nodes.filter((n) => n.role === 'primary' && !(n.failed && n.slots.length === 0 && !n.reachable))
+}
+
+export function replicasOf(t: Topology, primaryId: string): TopoNode[] {
+  return t.nodes.filter((n) => n.role === 'replica' && n.primaryId === primaryId)
+}
+
+export function nodeById(t: Topology, id: string): TopoNode | undefined {
+  return t.nodes.find((n) => n.id === id)
+}
+
+/** "nodeB (a1b2c3d4, 127.0.0.1:30002)" — a node as people read it. */
+export function nodeLabel(n: Pick<TopoNode, 'id' | 'address' | 'hostname'>): string {
+  return n.hostname ? `${n.hostname} (${n.id.slice(0, 8)}, ${n.address})` : `${n.address} (${n.id.slice(0, 8)})`
+}
+
+export function shortName(n: Pick<TopoNode, 'id' | 'address' | 'hostname'>): string {
+  return n.hostname ?? n.address
+}
+
+export function describeSlots(slots: number[]): string {
+  return slots.length === 0 ? '-' : formatSlots(slots)
+}
