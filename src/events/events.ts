@@ -74,6 +74,20 @@ export interface Warning {
   type: 'warning'
   message: string
 }
+export interface RecoverStep {
+  type: 'recover-step'
+  slot: number
+  case: string
+  /** What is about to be done, in words, before it is done. */
+  action: string
+}
+export interface RecoverSlotDone {
+  type: 'recover-slot'
+  slot: number
+  case: string
+  outcome: 'fixed' | 'undecidable' | 'failed' | 'dry-run'
+  message: string
+}
 export interface RunFinished {
   type: 'run-finished'
   ok: boolean
@@ -96,6 +110,8 @@ export type MigrationEvent =
   | SlotFailed
   | CommandSent
   | Warning
+  | RecoverStep
+  | RecoverSlotDone
   | RunFinished
 
 export type EventListener = (e: MigrationEvent) => void

@@ -1,15 +1,17 @@
 // Moves the slots of one source -> target pair (DESIGN.md §1 protocol), in waves: small slots
 // are opened, streamed and finalized together so one round trip serves many slots; a slot with
 // many keys forms a wave of its own.
-import type {ClusterAdmin, MigrateOutcome} from '../cluster/cluster-admin.js'
-import {ReshardError, TargetUnreachableError} from '../errors.js'
+import type {ClusterAdmin} from '../cluster/cluster-admin.js'
 import type {EventBus} from '../events/events.js'
 import type {Topology} from '../topology/topology.js'
-import {printable} from './migrate-args.js'
+import {moveSlotKeys} from './key-mover.js'
 import type {EngineOptions} from './options.js'
 import {type ClassifiedMove, otherPrimaries} from './preflight.js'
 import {SlotMachine, type SlotState} from './slot-state.js'
 import type {StopControl} from './stop-control.js'
+
+import {SlotError} from './key-mover.js'
+export {SlotError}
 
 export type SlotOutcome = 'done' | 'failed' | 'open' | 'not-started'
 
@@ -21,13 +23,6 @@ export interface SlotResult {
   state: SlotState
   keys: number
   error?: string
-}
-
-/** A failure that stops one slot; the slot stays open for `recover`. */
-export class SlotError extends ReshardError {
-  constructor(kind: string, message: string, hint?: string, details?: Record<string, unknown>) {
-    super(kind, message, 5, hint, details)
-  }
 }
 
 interface Ctx {
@@ -42,13 +37,6 @@ interface Ctx {
   topology: () => Topology
   /** Shared rate limiter across pairs. */
   throttle: (keys: number) => Promise<void>
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-function firstWord(err: string): string {
-  const m = /^(?:ERR Target instance replied with error: )?(\S+)/.exec(err)
-  return m ? m[1]! : ''
 }
 
 export class PairMover {
@@ -163,108 +151,12 @@ export class PairMover {
 
   /** Move every key of the slot. Returns false when stopped (hard) before the slot was empty. */
   private async streamSlot(slot: number, total: number): Promise<boolean> {
-    const {admin, from, to, opts, bus, stop} = this.ctx
     const r = this.results.get(slot)!
-    let batch = opts.batchKeys
-    let timeout = opts.migrateTimeoutMs
-    let forceReplace = new Set<string>()
-    for (;;) {
-      if (stop.hard) return false
-      const keys = await admin.getKeys(from, slot, batch * opts.pipeline)
-      if (keys.length === 0) break
-      // keys whose copies proved identical go again with REPLACE, alone
-      const replaceKeys = keys.filter((k) => forceReplace.has(k.toString('latin1')))
-      const normal = keys.filter((k) => !forceReplace.has(k.toString('latin1')))
-      const batches: Buffer[][] = []
-      for (let i = 0; i < normal.length; i += batch) batches.push(normal.slice(i, i + batch))
-      const outcomes: MigrateOutcome[] = batches.length > 0 ? await admin.migrate(from, to, batches, {timeoutMs: timeout, replace: opts.replace}) : []
-      if (replaceKeys.length > 0) {
-        const ro = await admin.migrate(from, to, [replaceKeys], {timeoutMs: timeout, replace: true})
-        batches.push(replaceKeys)
-        outcomes.push(...ro)
-        forceReplace = new Set()
-      }
-      let firstError: {error: string; keys: Buffer[]} | undefined
-      let movedNow = 0
-      outcomes.forEach((o, i) => {
-        if (o.ok) movedNow += batches[i]!.length
-        else if (!firstError) firstError = {error: o.error, keys: batches[i]!}
-      })
-      if (movedNow > 0) {
-        r.keys += movedNow
-        bus.emit({type: 'keys-moved', slot, from, to, count: movedNow, slotMoved: Math.min(r.keys, Math.max(total, r.keys)), slotTotal: Math.max(total, r.keys)})
-        await this.ctx.throttle(movedNow)
-      }
-      if (opts.batchDelayMs > 0) await sleep(opts.batchDelayMs)
-      if (!firstError) continue
-      // A batch can half-succeed (DESIGN.md §1): whatever happens next starts from a fresh listing.
-      const {error, keys: errKeys} = firstError as {error: string; keys: Buffer[]}
-      const word = firstWord(error)
-      if (word === 'BUSYKEY') {
-        forceReplace = await this.resolveBusyKeys(slot, errKeys)
-        continue
-      }
-      if (word === 'IOERR' || /timeout|timed out/i.test(error)) {
-        if (!(await admin.ping(to))) {
-          throw new TargetUnreachableError(`target ${this.ctx.toLabel} stopped answering while slot ${slot} was moving`)
-        }
-        if (batch > 1) {
-          batch = Math.max(1, Math.floor(batch / 2))
-          bus.emit({type: 'batch-retry', slot, reason: error, batchSize: batch, timeoutMs: timeout})
-          continue
-        }
-        if (timeout < opts.migrationTimeoutMs) {
-          timeout = Math.min(timeout * 4, opts.migrationTimeoutMs)
-          bus.emit({type: 'large-key', slot, key: printable(errKeys[0]!), timeoutMs: timeout})
-          continue
-        }
-        throw new SlotError(
-          'key_too_large',
-          `key ${printable(errKeys[0]!)} of slot ${slot} could not be moved within ${timeout} ms (${error})`,
-          'raise --migration-timeout, then run `reshard recover`',
-          {slot, key: printable(errKeys[0]!)},
-        )
-      }
-      throw new SlotError('migrate_failed', `MIGRATE of slot ${slot} failed: ${error}`, 'run `reshard check`, then `reshard recover`', {slot})
-    }
-    // Never finalize a slot while the source still holds keys of it.
-    const [left] = await admin.countKeys(from, [slot])
-    if (left! > 0) return this.streamSlot(slot, total)
-    if (r.keys < total) {
-      // keys that expired, or moved by a half-successful batch, count as moved: the slot is empty
-      bus.emit({type: 'keys-moved', slot, from, to, count: total - r.keys, slotMoved: total, slotTotal: total})
-      r.keys = total
-    }
+    const {admin, from, to, opts, bus, stop} = this.ctx
+    const moved = await moveSlotKeys({admin, from, to, toLabel: this.ctx.toLabel, opts, bus, stop, throttle: this.ctx.throttle}, slot, total, r.keys)
+    if (moved === false) return false
+    r.keys = moved
     return true
-  }
-
-  /** BUSYKEY: never overwrite silently. Equal DUMP -> retry with REPLACE; different -> stop. */
-  private async resolveBusyKeys(slot: number, batchKeys: Buffer[]): Promise<Set<string>> {
-    const {admin, from, to, opts} = this.ctx
-    const onTarget = await admin.dump(to, batchKeys)
-    const busy = batchKeys.filter((_, i) => onTarget[i] !== null)
-    if (busy.length === 0) return new Set()
-    const onSource = await admin.dump(from, busy)
-    const targetDump = busy.map((k) => onTarget[batchKeys.indexOf(k)]!)
-    const same: Buffer[] = []
-    const different: Buffer[] = []
-    busy.forEach((k, i) => {
-      const s = onSource[i]
-      if (s === null || s === undefined) return // gone from the source meanwhile
-      if (opts.replace || s.equals(targetDump[i]!)) same.push(k)
-      else different.push(k)
-    })
-    if (different.length > 0) {
-      const names = different.slice(0, 10).map(printable)
-      throw new SlotError(
-        'busykey',
-        `slot ${slot}: ${different.length} key(s) exist on the target with a different value: ${names.join(', ')}${different.length > 10 ? ', ...' : ''}`,
-        'compare the copies; to keep the source copy re-run with --replace, or delete the target copy; then run `reshard recover`',
-        {slot, keys: names},
-      )
-    }
-    this.ctx.bus.emit({type: 'batch-retry', slot, reason: `BUSYKEY: ${same.length} identical key(s) on the target, retrying with REPLACE`, batchSize: same.length, timeoutMs: opts.migrateTimeoutMs})
-    return new Set(same.map((k) => k.toString('latin1')))
   }
 
   /** Step 4: NODE on the target first (it bumps its epoch), then the source, then all other primaries. */

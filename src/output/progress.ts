@@ -108,6 +108,10 @@ function describeEvent(e: MigrationEvent): string | undefined {
       return paint.yellow(`large key ${e.key} in slot ${e.slot}: MIGRATE timeout raised to ${e.timeoutMs} ms`)
     case 'batch-retry':
       return paint.yellow(`slot ${e.slot}: ${e.reason.split('\n')[0]} (retrying, batch ${e.batchSize}, timeout ${e.timeoutMs} ms)`)
+    case 'recover-step':
+      return `slot ${e.slot} [${e.case}]: ${e.action}`
+    case 'recover-slot':
+      return `slot ${e.slot} [${e.case}]: ${e.outcome === 'fixed' ? paint.green('fixed') : e.outcome === 'dry-run' ? 'dry run' : paint.red(e.outcome)}${e.message ? ` - ${e.message}` : ''}`
     case 'command':
       return `${paint.dim('would send to')} ${e.node}: ${e.command}`
     default:
@@ -162,7 +166,6 @@ function attachBars(bus: EventBus, out: NodeJS.WritableStream): Reporter {
   let overall: cliProgress.SingleBar | undefined
   const pairBars = new Map<string, cliProgress.SingleBar>()
   let timer: NodeJS.Timeout | undefined
-  const pending: string[] = []
   const log = (s: string) => {
     if (multi) multi.log(s + '\n')
     else out.write(s + '\n')
@@ -204,7 +207,7 @@ function attachBars(bus: EventBus, out: NodeJS.WritableStream): Reporter {
       out.write(finishLine(e) + '\n')
     } else {
       const d = describeEvent(e)
-      if (d) (multi ? log(d) : pending.push(d))
+      if (d) log(d)
     }
   })
   const stopBars = () => {
@@ -220,7 +223,6 @@ function attachBars(bus: EventBus, out: NodeJS.WritableStream): Reporter {
     stop: () => {
       stopBars()
       off()
-      for (const p of pending) out.write(p + '\n')
     },
   }
 }

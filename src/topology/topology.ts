@@ -29,6 +29,8 @@ export interface TopoNode {
   keyCount?: number
   error?: string
   configEpoch: number
+  /** Slots the node's own myself line lists (what it believes it owns); empty when unreachable. */
+  claims: number[]
 }
 
 export interface OpenSlotMark {
@@ -139,6 +141,7 @@ export function buildTopology(views: readonly NodeView[]): Topology {
       keyCount: self?.view.keyCount,
       error: self ? undefined : (dialled?.error ?? 'not reachable'),
       configEpoch: l.configEpoch,
+      claims: self ? self.line.slots : [],
     })
   }
   nodes.sort((a, b) => compareAddress(a, b))

@@ -1,0 +1,141 @@
+// Streams every key of one slot from a node to another with MIGRATE, keeping the rules of
+// DESIGN.md §1: binary keys as Buffers, +NOKEY is success, a failed batch may have half
+// succeeded (so every error is followed by a fresh listing), BUSYKEY is never overwritten
+// silently, IOERR/timeouts shrink the batch and raise the timeout before giving up.
+import type {ClusterAdmin, MigrateOutcome} from '../cluster/cluster-admin.js'
+import {ReshardError, TargetUnreachableError} from '../errors.js'
+import type {EventBus} from '../events/events.js'
+import {printable} from './migrate-args.js'
+import type {EngineOptions} from './options.js'
+import type {StopControl} from './stop-control.js'
+
+/** A failure that stops one slot; the slot stays open for `recover`. */
+export class SlotError extends ReshardError {
+  constructor(kind: string, message: string, hint?: string, details?: Record<string, unknown>) {
+    super(kind, message, 5, hint, details)
+  }
+}
+
+export interface KeyMoverCtx {
+  admin: ClusterAdmin
+  from: string
+  to: string
+  toLabel: string
+  opts: EngineOptions
+  bus: EventBus
+  stop: StopControl
+  throttle: (keys: number) => Promise<void>
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+function firstWord(err: string): string {
+  const m = /^(?:ERR Target instance replied with error: )?(\S+)/.exec(err)
+  return m ? m[1]! : ''
+}
+
+/** Moves every key of the slot; returns the keys moved, or false when stopped (hard) first. */
+export async function moveSlotKeys(ctx: KeyMoverCtx, slot: number, total: number, alreadyMoved = 0): Promise<number | false> {
+  const {admin, from, to, opts, bus, stop} = ctx
+  const r = {keys: alreadyMoved}
+  let batch = opts.batchKeys
+  let timeout = opts.migrateTimeoutMs
+  let forceReplace = new Set<string>()
+  for (;;) {
+    if (stop.hard) return false
+    const keys = await admin.getKeys(from, slot, batch * opts.pipeline)
+    if (keys.length === 0) break
+    // keys whose copies proved identical go again with REPLACE, alone
+    const replaceKeys = keys.filter((k) => forceReplace.has(k.toString('latin1')))
+    const normal = keys.filter((k) => !forceReplace.has(k.toString('latin1')))
+    const batches: Buffer[][] = []
+    for (let i = 0; i < normal.length; i += batch) batches.push(normal.slice(i, i + batch))
+    const outcomes: MigrateOutcome[] = batches.length > 0 ? await admin.migrate(from, to, batches, {timeoutMs: timeout, replace: opts.replace}) : []
+    if (replaceKeys.length > 0) {
+      const ro = await admin.migrate(from, to, [replaceKeys], {timeoutMs: timeout, replace: true})
+      batches.push(replaceKeys)
+      outcomes.push(...ro)
+      forceReplace = new Set()
+    }
+    let firstError: {error: string; keys: Buffer[]} | undefined
+    let movedNow = 0
+    outcomes.forEach((o, i) => {
+      if (o.ok) movedNow += batches[i]!.length
+      else if (!firstError) firstError = {error: o.error, keys: batches[i]!}
+    })
+    if (movedNow > 0) {
+      r.keys += movedNow
+      bus.emit({type: 'keys-moved', slot, from, to, count: movedNow, slotMoved: Math.min(r.keys, Math.max(total, r.keys)), slotTotal: Math.max(total, r.keys)})
+      await ctx.throttle(movedNow)
+    }
+    if (opts.batchDelayMs > 0) await sleep(opts.batchDelayMs)
+    if (!firstError) continue
+    // A batch can half-succeed (DESIGN.md §1): whatever happens next starts from a fresh listing.
+    const {error, keys: errKeys} = firstError as {error: string; keys: Buffer[]}
+    const word = firstWord(error)
+    if (word === 'BUSYKEY') {
+      forceReplace = await resolveBusyKeys(ctx, slot, errKeys)
+      continue
+    }
+    if (word === 'IOERR' || /timeout|timed out/i.test(error)) {
+      if (!(await admin.ping(to))) {
+        throw new TargetUnreachableError(`target ${ctx.toLabel} stopped answering while slot ${slot} was moving`)
+      }
+      if (batch > 1) {
+        batch = Math.max(1, Math.floor(batch / 2))
+        bus.emit({type: 'batch-retry', slot, reason: error, batchSize: batch, timeoutMs: timeout})
+        continue
+      }
+      if (timeout < opts.migrationTimeoutMs) {
+        timeout = Math.min(timeout * 4, opts.migrationTimeoutMs)
+        bus.emit({type: 'large-key', slot, key: printable(errKeys[0]!), timeoutMs: timeout})
+        continue
+      }
+      throw new SlotError(
+        'key_too_large',
+        `key ${printable(errKeys[0]!)} of slot ${slot} could not be moved within ${timeout} ms (${error})`,
+        'raise --migration-timeout',
+        {slot, key: printable(errKeys[0]!)},
+      )
+    }
+    throw new SlotError('migrate_failed', `MIGRATE of slot ${slot} failed: ${error}`, 'run `reshard check` to see the slot states', {slot})
+  }
+  // Never finalize a slot while the source still holds keys of it.
+  const [left] = await admin.countKeys(from, [slot])
+  if (left! > 0) return moveSlotKeys(ctx, slot, total, r.keys)
+  if (r.keys < total) {
+    // keys that expired, or moved by a half-successful batch, count as moved: the slot is empty
+    bus.emit({type: 'keys-moved', slot, from, to, count: total - r.keys, slotMoved: total, slotTotal: total})
+    r.keys = total
+  }
+  return r.keys
+}
+
+/** BUSYKEY: never overwrite silently. Equal DUMP -> retry with REPLACE; different -> stop. */
+async function resolveBusyKeys(ctx: KeyMoverCtx, slot: number, batchKeys: Buffer[]): Promise<Set<string>> {
+  const {admin, from, to, opts} = ctx
+  const onTarget = await admin.dump(to, batchKeys)
+  const busy = batchKeys.filter((_, i) => onTarget[i] !== null)
+  if (busy.length === 0) return new Set()
+  const onSource = await admin.dump(from, busy)
+  const targetDump = busy.map((k) => onTarget[batchKeys.indexOf(k)]!)
+  const same: Buffer[] = []
+  const different: Buffer[] = []
+  busy.forEach((k, i) => {
+    const s = onSource[i]
+    if (s === null || s === undefined) return // gone from the source meanwhile
+    if (opts.replace || s.equals(targetDump[i]!)) same.push(k)
+    else different.push(k)
+  })
+  if (different.length > 0) {
+    const names = different.slice(0, 10).map(printable)
+    throw new SlotError(
+      'busykey',
+      `slot ${slot}: ${different.length} key(s) exist on the target with a different value: ${names.join(', ')}${different.length > 10 ? ', ...' : ''}`,
+      'compare the two copies; to keep the source copy re-run with --replace, or delete the target copy',
+      {slot, keys: names},
+    )
+  }
+  ctx.bus.emit({type: 'batch-retry', slot, reason: `BUSYKEY: ${same.length} identical key(s) on the target, retrying with REPLACE`, batchSize: same.length, timeoutMs: opts.migrateTimeoutMs})
+  return new Set(same.map((k) => k.toString('latin1')))
+}
