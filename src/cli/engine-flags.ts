@@ -16,7 +16,7 @@ export const engineFlags = {
 }
 
 export function engineOptionsFrom(f: Record<string, unknown>): Partial<EngineOptions> {
-  return {
+  const o: Partial<EngineOptions> = {
     replace: Boolean(f.replace),
     batchKeys: f['batch-size'] as number | undefined,
     pipeline: f.pipeline as number | undefined,
@@ -26,4 +26,6 @@ export function engineOptionsFrom(f: Record<string, unknown>): Partial<EngineOpt
     maxKeysPerSecond: f['max-keys-per-second'] as number | undefined,
     parallel: f.parallel as number | undefined,
   }
+  // a flag not given must not override a default
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<EngineOptions>
 }

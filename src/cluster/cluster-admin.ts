@@ -17,6 +17,8 @@ export type MigrateOutcome = {ok: true; nokey: boolean} | {ok: false; error: str
 export interface MigrateOptions {
   timeoutMs: number
   replace: boolean
+  /** Send ASKING first: the source only IMPORTS the slot (recovery of stray keys). */
+  asking?: boolean
 }
 
 export interface ClusterAdmin {
@@ -31,8 +33,9 @@ export interface ClusterAdmin {
   getKeys(nodeId: string, slot: number, count: number): Promise<Buffer[]>
   /** MIGRATE batches from source to target, all sent back to back on the source connection. */
   migrate(sourceId: string, targetId: string, batches: readonly Buffer[][], o: MigrateOptions): Promise<MigrateOutcome[]>
-  /** DUMP of keys on a node (ASKING first, so an importing node answers); null when absent. */
-  dump(nodeId: string, keys: readonly Buffer[]): Promise<Array<Buffer | null>>
+  /** DUMP of keys on a node (ASKING first, so an importing node answers); null when absent,
+   *  undefined when the node will not show it (it neither owns nor imports the slot). */
+  dump(nodeId: string, keys: readonly Buffer[]): Promise<Array<Buffer | null | undefined>>
   /** Raw CLUSTER NODES text of one node. */
   clusterNodes(nodeId: string): Promise<string>
   /** Whether the node answers PING. */

@@ -71,7 +71,7 @@ export class DryRunAdmin implements ClusterAdmin {
     return batches.map(() => ({ok: true, nokey: false}))
   }
 
-  dump(nodeId: string, keys: readonly Buffer[]): Promise<Array<Buffer | null>> {
+  dump(nodeId: string, keys: readonly Buffer[]): Promise<Array<Buffer | null | undefined>> {
     return this.real.dump(nodeId, keys)
   }
 

@@ -84,16 +84,17 @@ export class RedisClusterAdmin implements ClusterAdmin {
     // Sent back to back on one connection: the source works through them without waiting
     // for our round trips (ioredis writes each command as soon as it is called).
     return Promise.all(
-      batches.map((keys) =>
-        c.call('MIGRATE', ...buildMigrateArgs({host, port, keys, timeoutMs: o.timeoutMs, replace: o.replace, auth})).then(
+      batches.map((keys) => {
+        if (o.asking) void c.call('ASKING').catch(() => undefined)
+        return c.call('MIGRATE', ...buildMigrateArgs({host, port, keys, timeoutMs: o.timeoutMs, replace: o.replace, auth})).then(
           (r): MigrateOutcome => ({ok: true, nokey: String(r) === 'NOKEY'}),
           (e: Error): MigrateOutcome => ({ok: false, error: e.message}),
-        ),
-      ),
+        )
+      }),
     )
   }
 
-  async dump(nodeId: string, keys: readonly Buffer[]): Promise<Array<Buffer | null>> {
+  async dump(nodeId: string, keys: readonly Buffer[]): Promise<Array<Buffer | null | undefined>> {
     const c = await this.client(nodeId)
     const p = c.pipeline()
     for (const k of keys) {
@@ -101,10 +102,22 @@ export class RedisClusterAdmin implements ClusterAdmin {
       p.callBuffer('DUMP', k)
     }
     const res = (await p.exec()) ?? []
-    const out: Array<Buffer | null> = []
+    const out: Array<Buffer | null | undefined> = []
     for (let i = 0; i < keys.length; i++) {
       const [err, val] = res[2 * i + 1] ?? [new Error('no reply'), null]
-      if (err) throw err
+      if (err) {
+        // ASK: a MIGRATING node does not have the key. MOVED: the node neither owns nor imports
+        // the slot, so it will not show its copy (orphaned keys): unreadable.
+        if (/^ASK /.test(err.message)) {
+          out.push(null)
+          continue
+        }
+        if (/^MOVED /.test(err.message)) {
+          out.push(undefined)
+          continue
+        }
+        throw err
+      }
       out.push((val as Buffer | null) ?? null)
     }
     return out

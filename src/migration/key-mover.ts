@@ -25,6 +25,8 @@ export interface KeyMoverCtx {
   bus: EventBus
   stop: StopControl
   throttle: (keys: number) => Promise<void>
+  /** The source only imports the slot (stray keys): MIGRATE needs ASKING. */
+  asking?: boolean
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -50,9 +52,9 @@ export async function moveSlotKeys(ctx: KeyMoverCtx, slot: number, total: number
     const normal = keys.filter((k) => !forceReplace.has(k.toString('latin1')))
     const batches: Buffer[][] = []
     for (let i = 0; i < normal.length; i += batch) batches.push(normal.slice(i, i + batch))
-    const outcomes: MigrateOutcome[] = batches.length > 0 ? await admin.migrate(from, to, batches, {timeoutMs: timeout, replace: opts.replace}) : []
+    const outcomes: MigrateOutcome[] = batches.length > 0 ? await admin.migrate(from, to, batches, {timeoutMs: timeout, replace: opts.replace, asking: ctx.asking}) : []
     if (replaceKeys.length > 0) {
-      const ro = await admin.migrate(from, to, [replaceKeys], {timeoutMs: timeout, replace: true})
+      const ro = await admin.migrate(from, to, [replaceKeys], {timeoutMs: timeout, replace: true, asking: ctx.asking})
       batches.push(replaceKeys)
       outcomes.push(...ro)
       forceReplace = new Set()
@@ -115,7 +117,7 @@ export async function moveSlotKeys(ctx: KeyMoverCtx, slot: number, total: number
 async function resolveBusyKeys(ctx: KeyMoverCtx, slot: number, batchKeys: Buffer[]): Promise<Set<string>> {
   const {admin, from, to, opts} = ctx
   const onTarget = await admin.dump(to, batchKeys)
-  const busy = batchKeys.filter((_, i) => onTarget[i] !== null)
+  const busy = batchKeys.filter((_, i) => onTarget[i] !== null && onTarget[i] !== undefined)
   if (busy.length === 0) return new Set()
   const onSource = await admin.dump(from, busy)
   const targetDump = busy.map((k) => onTarget[batchKeys.indexOf(k)]!)
@@ -123,8 +125,9 @@ async function resolveBusyKeys(ctx: KeyMoverCtx, slot: number, batchKeys: Buffer
   const different: Buffer[] = []
   busy.forEach((k, i) => {
     const s = onSource[i]
-    if (s === null || s === undefined) return // gone from the source meanwhile
-    if (opts.replace || s.equals(targetDump[i]!)) same.push(k)
+    if (s === null) return // gone from the source meanwhile
+    // undefined: the source will not show its copy, so equality cannot be proven
+    if (opts.replace || (s !== undefined && s.equals(targetDump[i]!))) same.push(k)
     else different.push(k)
   })
   if (different.length > 0) {

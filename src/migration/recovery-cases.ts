@@ -32,7 +32,10 @@ export interface SlotDiagnosis {
 export function diagnoseSlot(t: Topology, slot: number, keyCounts: ReadonlyMap<string, number>): SlotDiagnosis | undefined {
   const marks = t.open.filter((o) => o.slot === slot)
   const prim = primaries(t).filter((n) => n.reachable)
-  const claimants = prim.filter((n) => n.claims.includes(slot)).map((n) => n.id)
+  // Two nodes may claim a slot while gossip settles: the higher config epoch wins, as in Redis.
+  const claimNodes = prim.filter((n) => n.claims.includes(slot)).sort((a, b) => b.configEpoch - a.configEpoch)
+  const claimants =
+    claimNodes.length > 1 && claimNodes[0]!.configEpoch > claimNodes[1]!.configEpoch ? [claimNodes[0]!.id] : claimNodes.map((n) => n.id)
   const holders = [...keyCounts].filter(([, k]) => k > 0).map(([id, keys]) => ({id, keys})).sort((a, b) => b.keys - a.keys || (a.id < b.id ? -1 : 1))
   const base = {slot, holders, claimant: claimants.length === 1 ? claimants[0] : undefined}
 

@@ -1,0 +1,290 @@
+// `reshard recover`: find every open slot (asking every primary), every slot with keys on a
+// primary that does not own it, and every uncovered slot; classify and repair each one.
+// Forward (default) finishes the move to its target; --rollback returns the slot to its source.
+// Every action is announced (event) before it is taken; dry-run records instead of sending.
+import type {ClusterAdmin} from '../cluster/cluster-admin.js'
+import {EXIT, ReshardError} from '../errors.js'
+import type {EventBus} from '../events/events.js'
+import {moveSlotKeys, SlotError} from '../migration/key-mover.js'
+import {printable} from '../migration/migrate-args.js'
+import {DEFAULT_ENGINE_OPTIONS, type EngineOptions} from '../migration/options.js'
+import {diagnoseSlot, finalOwner, type SlotDiagnosis} from '../migration/recovery-cases.js'
+import {StopControl} from '../migration/stop-control.js'
+import {SLOT_COUNT} from '../topology/slot-set.js'
+import {nodeById, primaries, shortName, type Topology} from '../topology/topology.js'
+import type {Session} from './session.js'
+
+export interface RecoverOptions {
+  slots?: number[]
+  rollback?: boolean
+  engine?: Partial<EngineOptions>
+  /** Asked with the diagnoses before anything changes; false aborts. */
+  confirm?: (found: SlotDiagnosis[]) => Promise<boolean>
+  verifyDeadlineMs?: number
+}
+
+export interface RecoverSlotResult {
+  slot: number
+  case: string
+  direction: 'forward' | 'rollback' | 'none'
+  owner?: string
+  ownerId?: string
+  outcome: 'fixed' | 'undecidable' | 'failed' | 'dry-run'
+  keysMoved: number
+  message: string
+  keys?: string[]
+}
+
+export interface RecoverDocument {
+  ok: boolean
+  dryRun: boolean
+  slots: RecoverSlotResult[]
+}
+
+/** Keys of each candidate slot on every reachable primary. */
+async function countAll(admin: ClusterAdmin, t: Topology, slots: readonly number[]): Promise<Map<number, Map<string, number>>> {
+  const out = new Map<number, Map<string, number>>()
+  for (const s of slots) out.set(s, new Map())
+  await Promise.all(
+    primaries(t)
+      .filter((p) => p.reachable)
+      .map(async (p) => {
+        const counts = await admin.countKeys(p.id, slots)
+        slots.forEach((s, i) => out.get(s)!.set(p.id, counts[i]!))
+      }),
+  )
+  return out
+}
+
+/** Slots worth looking at: open, uncovered, or with keys where they do not belong. */
+export async function findCandidates(admin: ClusterAdmin, t: Topology, only?: number[]): Promise<SlotDiagnosis[]> {
+  let slots: number[]
+  if (only && only.length > 0) slots = only
+  else {
+    const set = new Set<number>([...t.open.map((o) => o.slot), ...t.uncovered])
+    // keys on a primary that does not own the slot: COUNTKEYSINSLOT of every slot it does not own
+    await Promise.all(
+      primaries(t)
+        .filter((p) => p.reachable)
+        .map(async (p) => {
+          const own = new Set(p.claims)
+          const notOwned: number[] = []
+          for (let s = 0; s < SLOT_COUNT; s++) if (!own.has(s)) notOwned.push(s)
+          const counts = await admin.countKeys(p.id, notOwned)
+          notOwned.forEach((s, i) => counts[i]! > 0 && set.add(s))
+        }),
+    )
+    slots = [...set].sort((a, b) => a - b)
+  }
+  const counts = await countAll(admin, t, slots)
+  const out: SlotDiagnosis[] = []
+  for (const s of slots) {
+    const d = diagnoseSlot(t, s, counts.get(s)!)
+    if (d) out.push(d)
+  }
+  return out
+}
+
+export async function recover(session: Session, bus: EventBus, o: RecoverOptions): Promise<RecoverDocument> {
+  const {admin} = session
+  const t = session.topology
+  const down = primaries(t).filter((p) => !p.reachable)
+  if (down.length > 0) {
+    throw new ReshardError('unreachable', `primary ${down.map((d) => d.address).join(', ')} is unreachable; recovery needs every primary`, EXIT.PRECONDITION, 'bring it back (or fail it over), then run `reshard recover` again')
+  }
+  const found = await findCandidates(session.real, t, o.slots)
+  if (found.length > 0 && o.confirm && !(await o.confirm(found))) {
+    throw new ReshardError('aborted', 'nothing was changed', EXIT.INTERRUPTED_PROMPT)
+  }
+  const opts: EngineOptions = {...DEFAULT_ENGINE_OPTIONS, ...(o.engine ?? {})}
+  const results: RecoverSlotResult[] = []
+  for (const d of found) {
+    results.push(await recoverSlot(admin, session.real, t, d, Boolean(o.rollback), opts, bus))
+  }
+  // Verify: every node names the new owner (gossip lags: poll with a deadline).
+  const fixed = results.filter((r) => r.outcome === 'fixed' && r.ownerId)
+  if (!admin.dryRun && fixed.length > 0) {
+    const deadline = Date.now() + (o.verifyDeadlineMs ?? opts.verifyDeadlineMs)
+    for (;;) {
+      const now = await admin.refresh()
+      const bad = fixed.filter((r) => now.owners[r.slot] !== r.ownerId || now.open.some((m) => m.slot === r.slot) || now.disagreements.some((x) => x.slots.includes(r.slot)))
+      if (bad.length === 0) break
+      if (Date.now() > deadline) {
+        for (const b of bad) {
+          b.outcome = 'failed'
+          b.message = 'nodes do not agree on the new owner yet; run `reshard check`'
+        }
+        break
+      }
+      await new Promise((r) => setTimeout(r, 100))
+    }
+  }
+  const doc: RecoverDocument = {ok: results.every((r) => r.outcome === 'fixed' || r.outcome === 'dry-run'), dryRun: admin.dryRun, slots: results}
+  if (!doc.ok) {
+    const undecidable = results.filter((r) => r.outcome === 'undecidable')
+    const failed = results.filter((r) => r.outcome === 'failed')
+    if (failed.length > 0) {
+      throw Object.assign(new ReshardError('recover_failed', `could not repair slot(s) ${failed.map((f) => f.slot).join(', ')}: ${failed[0]!.message}`, EXIT.LEFT_OPEN, 'fix the cause, then run `reshard recover` again'), {document: doc})
+    }
+    throw Object.assign(
+      new ReshardError('undecidable', `slot(s) ${undecidable.map((u) => u.slot).join(', ')} cannot be repaired safely: ${undecidable[0]!.message}`, EXIT.PRECONDITION, 'inspect the keys named above, resolve them by hand, then run `reshard recover` again'),
+      {document: doc},
+    )
+  }
+  return doc
+}
+
+async function recoverSlot(admin: ClusterAdmin, reader: ClusterAdmin, t: Topology, d: SlotDiagnosis, rollback: boolean, opts: EngineOptions, bus: EventBus): Promise<RecoverSlotResult> {
+  const name = (id: string) => {
+    const n = nodeById(t, id)
+    return n ? shortName(n) : id.slice(0, 8)
+  }
+  const slot = d.slot
+  const step = (action: string) => bus.emit({type: 'recover-step', slot, case: d.case, action})
+  const direction: RecoverSlotResult['direction'] = d.source && d.target ? (rollback ? 'rollback' : 'forward') : 'none'
+  const result: RecoverSlotResult = {slot, case: d.case, direction, outcome: 'fixed', keysMoved: 0, message: ''}
+  const finish = (outcome: RecoverSlotResult['outcome'], message: string) => {
+    result.outcome = outcome
+    result.message = message
+    bus.emit({type: 'recover-slot', slot, case: d.case, outcome, message})
+    return result
+  }
+  const T = finalOwner(t, d, rollback)
+  if (d.case === 'undecidable' || !T) return finish('undecidable', d.reason ?? 'no node can take the slot')
+  result.owner = name(T)
+  result.ownerId = T
+  const claimant = d.claimant
+  const holders = d.holders.filter((h) => h.id !== T)
+
+  // 1. Before any change: a key present on two nodes with different values cannot be decided.
+  const conflicts: string[] = []
+  let unreadable = false
+  for (const h of holders) {
+    const keys = await reader.getKeys(h.id, slot, h.keys + 100)
+    for (let i = 0; i < keys.length; i += 1000) {
+      const chunk = keys.slice(i, i + 1000)
+      const onT = await reader.dump(T, chunk)
+      const both = chunk.filter((_, j) => onT[j] !== null && onT[j] !== undefined)
+      if (both.length === 0) continue
+      const onH = await reader.dump(h.id, both)
+      both.forEach((k, j) => {
+        const a = onH[j]
+        const b = onT[chunk.indexOf(k)]
+        if (a === undefined && !opts.replace) {
+          unreadable = true
+          conflicts.push(printable(k))
+        } else if (a && b && !a.equals(b) && !opts.replace) conflicts.push(printable(k))
+      })
+    }
+  }
+  if (conflicts.length > 0) {
+    result.keys = conflicts.slice(0, 20)
+    return finish(
+      'undecidable',
+      `${conflicts.length} key(s) exist on ${name(T)} and elsewhere ${unreadable ? '(a copy that cannot be read to compare)' : 'with different values'}: ${conflicts.slice(0, 10).join(', ')}; re-run with --replace to keep the copies being moved`,
+    )
+  }
+
+  try {
+    const tNode = nodeById(t, T)!
+    const tMarks = t.open.filter((m) => m.slot === slot && m.nodeId === T)
+    const others = primaries(t).filter((p) => p.reachable && p.id !== T)
+    const holderIds = new Set(holders.map((h) => h.id))
+    // 2. Marks on nodes that hold no key go first (a node MIGRATING to T keeps redirecting to
+    //    T: that is what we want until the end), so no new key lands anywhere but on the owner or T.
+    for (const m of t.open.filter((x) => x.slot === slot && x.nodeId !== T && !holderIds.has(x.nodeId) && !(x.state === 'migrating' && x.peerId === T))) {
+      step(`clear ${m.state.toUpperCase()} on ${name(m.nodeId)} (CLUSTER SETSLOT ${slot} STABLE)`)
+      await setSlotOrThrow(admin, m.nodeId, slot, 'stable')
+    }
+    // 3. Make T able to take the keys: owner already, importing from the claimant, or the new owner of an unowned slot.
+    const tClaims = tNode.claims.includes(slot)
+    let tMigrating = tMarks.some((m) => m.state === 'migrating')
+    if (tClaims && tMigrating && holders.length > 0) {
+      // A MIGRATING node answers ASK for keys it lacks, even to RESTORE: close it so the keys can
+      // come back (rollback). Keys still elsewhere are invisible to clients until they are back.
+      step(`close MIGRATING on ${name(T)} so it takes its keys back (CLUSTER SETSLOT ${slot} STABLE)`)
+      await setSlotOrThrow(admin, T, slot, 'stable')
+      tMigrating = false
+    }
+    if (!tClaims) {
+      if (claimant && claimant !== T) {
+        if (!tMarks.some((m) => m.state === 'importing' && m.peerId === claimant)) {
+          if (tMarks.length > 0) {
+            step(`clear ${tMarks[0]!.state.toUpperCase()} on ${name(T)}`)
+            await setSlotOrThrow(admin, T, slot, 'stable')
+          }
+          step(`set IMPORTING from ${name(claimant)} on ${name(T)}`)
+          await setSlotOrThrow(admin, T, slot, 'importing', claimant)
+        }
+      } else {
+        // nobody claims the slot: T takes it now, keys follow
+        step(`assign the slot to ${name(T)} (CLUSTER SETSLOT ${slot} NODE on ${name(T)})`)
+        await setSlotOrThrow(admin, T, slot, 'node', T)
+      }
+    }
+    // 4. The claimant redirects writes of keys it lacks to T while its keys move.
+    if (claimant && claimant !== T) {
+      const cMarks = t.open.filter((m) => m.slot === slot && m.nodeId === claimant)
+      if (!cMarks.some((m) => m.state === 'migrating' && m.peerId === T)) {
+        step(`set MIGRATING to ${name(T)} on ${name(claimant)}`)
+        await setSlotOrThrow(admin, claimant, slot, 'migrating', T)
+      }
+    }
+    // 5. Move every key of the slot held elsewhere to T. MIGRATE runs only where the slot is
+    //    served: a holder that neither owns nor imports it is made IMPORTING for the move (ASKING).
+    for (const h of holders) {
+      const isClaimant = h.id === claimant
+      const hMarks = t.open.filter((m) => m.slot === slot && m.nodeId === h.id)
+      let importing = hMarks.some((m) => m.state === 'importing')
+      for (let round = 0; round < 3; round++) {
+        const [count] = round === 0 ? [h.keys] : await admin.countKeys(h.id, [slot])
+        if (count === 0) break
+        if (!isClaimant && !importing) {
+          step(`set IMPORTING on ${name(h.id)} so its stray keys can be moved (CLUSTER SETSLOT ${slot} IMPORTING)`)
+          await setSlotOrThrow(admin, h.id, slot, 'importing', T === h.id ? claimant : T)
+          importing = true
+        }
+        step(`move ${count} key(s) from ${name(h.id)} to ${name(T)}`)
+        const moved = await moveSlotKeys(
+          {admin, from: h.id, to: T, toLabel: name(T), opts, bus, stop: new StopControl(), throttle: async () => undefined, asking: !isClaimant},
+          slot,
+          count!,
+        )
+        result.keysMoved += moved === false ? 0 : moved
+        if (isClaimant) break
+        step(`close the slot on ${name(h.id)} (CLUSTER SETSLOT ${slot} STABLE)`)
+        await setSlotOrThrow(admin, h.id, slot, 'stable')
+        importing = false
+        if (admin.dryRun) break
+      }
+    }
+    // 6. Never finalize while another node still holds keys of the slot.
+    const left = await Promise.all(others.map(async (p) => ({p, n: (await admin.countKeys(p.id, [slot]))[0]!})))
+    const still = left.filter((x) => x.n > 0)
+    if (still.length > 0) throw new SlotError('keys_left', `${still.map((x) => `${name(x.p.id)} still holds ${x.n} key(s)`).join(', ')}`)
+    // 7. Finalize: T first (it bumps its epoch when it was importing), then the claimant, then the rest.
+    if (tClaims && tMigrating) {
+      step(`close the slot on ${name(T)} (CLUSTER SETSLOT ${slot} STABLE)`)
+      await setSlotOrThrow(admin, T, slot, 'stable')
+    } else if (!tClaims && claimant && claimant !== T) {
+      step(`make ${name(T)} the owner (CLUSTER SETSLOT ${slot} NODE on ${name(T)})`)
+      await setSlotOrThrow(admin, T, slot, 'node', T)
+    } else if (!tClaims && tMarks.length > 0) {
+      step(`make ${name(T)} the owner (CLUSTER SETSLOT ${slot} NODE on ${name(T)})`)
+      await setSlotOrThrow(admin, T, slot, 'node', T)
+    }
+    step(`tell every other primary that ${name(T)} owns the slot`)
+    for (const p of others) {
+      const [err] = await admin.setSlots(p.id, [{slot, action: 'node', nodeId: T}])
+      if (err && !/only with masters/i.test(err)) bus.emit({type: 'warning', message: `SETSLOT ${slot} NODE on ${name(p.id)}: ${err}`})
+    }
+    return finish(admin.dryRun ? 'dry-run' : 'fixed', `${direction === 'rollback' ? 'returned to' : 'owned by'} ${name(T)}${result.keysMoved ? `, ${result.keysMoved} key(s) moved` : ''}`)
+  } catch (e) {
+    return finish('failed', e instanceof Error ? e.message : String(e))
+  }
+}
+
+async function setSlotOrThrow(admin: ClusterAdmin, node: string, slot: number, action: 'importing' | 'migrating' | 'node' | 'stable', peer?: string): Promise<void> {
+  const [err] = await admin.setSlots(node, [{slot, action, nodeId: peer}])
+  if (err) throw new SlotError('setslot_failed', `CLUSTER SETSLOT ${slot} ${action.toUpperCase()} failed on ${node.slice(0, 8)}: ${err}`)
+}
