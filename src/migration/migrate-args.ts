@@ -30,20 +30,29 @@ export function buildMigrateArgs(i: MigrateArgsInput): Array<string | Buffer> {
   return args
 }
 
-/** The command as people may read it: the password is masked. */
+/** The command as people may read it: the password is masked, long key lists shortened. */
 export function describeMigrate(args: ReadonlyArray<string | Buffer>): string {
-  const out: string[] = ['MIGRATE']
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!
-    const s = typeof a === 'string' ? a : printable(a)
-    const prev = out.at(-1)
-    if (prev === 'AUTH' || (out.at(-2) === 'AUTH2' && prev !== undefined)) out.push('***')
-    else out.push(s === '' ? '""' : s)
-    if (prev === 'KEYS' && args.length - i > 3) {
-      out.push(`... (${args.length - i} keys)`)
-      break
-    }
+  const show = (a: string | Buffer) => {
+    const t = typeof a === 'string' ? a : printable(a)
+    return t === '' ? '""' : t
   }
+  const out: string[] = ['MIGRATE', ...args.slice(0, 5).map(show)]
+  // options come in a known order before KEYS: COPY, REPLACE, AUTH pw, AUTH2 user pw
+  let i = 5
+  for (; i < args.length; i++) {
+    const a = String(args[i])
+    if (a === 'KEYS') break
+    if (a === 'AUTH') {
+      out.push('AUTH', '***')
+      i++
+    } else if (a === 'AUTH2') {
+      out.push('AUTH2', show(args[i + 1]!), '***')
+      i += 2
+    } else out.push(a)
+  }
+  const keys = args.slice(i + 1)
+  out.push('KEYS', ...keys.slice(0, 3).map(show))
+  if (keys.length > 3) out.push(`... (${keys.length} keys)`)
   return out.join(' ')
 }
 

@@ -98,7 +98,7 @@ describe('describeMigrate', () => {
       'MIGRATE 10.0.0.2 6379 "" 0 5000 REPLACE AUTH2 alice *** KEYS a',
     ],
     ['three keys in full', {...base, keys: [k('a'), k('b'), k('c')]}, 'MIGRATE 10.0.0.2 6379 "" 0 5000 KEYS a b c'],
-    ['more than three keys are counted', {...base, keys: ['a', 'b', 'c', 'd', 'e'].map(k)}, 'MIGRATE 10.0.0.2 6379 "" 0 5000 KEYS a ... (5 keys)'],
+    ['more than three keys are counted', {...base, keys: ['a', 'b', 'c', 'd', 'e'].map(k)}, 'MIGRATE 10.0.0.2 6379 "" 0 5000 KEYS a b c ... (5 keys)'],
     ['non-UTF-8 key in hex', {...base, keys: [Buffer.from([0xff, 0xfe, 0x00])]}, 'MIGRATE 10.0.0.2 6379 "" 0 5000 KEYS 0xfffe00'],
     ['control characters in hex', {...base, keys: [k('a\nb'), k('\x7f')]}, 'MIGRATE 10.0.0.2 6379 "" 0 5000 KEYS 0x610a62 0x7f'],
     ['UTF-8 key as text', {...base, keys: [k('ключ'), k('user:{42}')]}, 'MIGRATE 10.0.0.2 6379 "" 0 5000 KEYS ключ user:{42}'],
@@ -135,5 +135,14 @@ describe('printable', () => {
   ]
   it.each(cases)('%s', (_what, b, expected) => {
     expect(printable(b)).toBe(expected)
+  })
+})
+
+describe('describeMigrate with keys named like options', () => {
+  it('masks only the password, never a key called AUTH or AUTH2', () => {
+    const keys = ['AUTH', 'x', 'y'].map((k) => Buffer.from(k))
+    expect(describeMigrate(buildMigrateArgs({host: 'h', port: 1, keys, timeoutMs: 5, auth: {password: 'pw'}}))).toBe('MIGRATE h 1 "" 0 5 AUTH *** KEYS AUTH x y')
+    const keys2 = ['AUTH2', 'x', 'y'].map((k) => Buffer.from(k))
+    expect(describeMigrate(buildMigrateArgs({host: 'h', port: 1, keys: keys2, timeoutMs: 5, auth: {user: 'u', password: 'pw'}}))).toBe('MIGRATE h 1 "" 0 5 AUTH2 u *** KEYS AUTH2 x y')
   })
 })

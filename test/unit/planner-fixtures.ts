@@ -58,6 +58,7 @@ function node(id: string, port: number, role: 'primary' | 'replica', slots: numb
     slots,
     failed,
     reachable: !failed,
+    claims: slots,
     configEpoch: 0,
   }
 }
