@@ -6,8 +6,9 @@ export const engineFlags = {
   yes: Flags.boolean({char: 'y', description: 'do not ask for confirmation (required when stdin is not a terminal)'}),
   'dry-run': Flags.boolean({description: 'show the commands that would be sent; change nothing'}),
   replace: Flags.boolean({description: 'overwrite keys that already exist on the target (MIGRATE REPLACE)', helpGroup: 'ENGINE'}),
-  'batch-size': Flags.integer({description: 'keys per MIGRATE batch (default 100)', min: 1, max: 100000, helpGroup: 'ENGINE'}),
-  pipeline: Flags.integer({description: 'MIGRATE batches in flight per source (default 4)', min: 1, max: 64, helpGroup: 'ENGINE'}),
+  'batch-size': Flags.integer({description: 'fixed keys per MIGRATE batch (default: sized from the measured cost per key to fit --max-pause)', min: 1, max: 100000, helpGroup: 'ENGINE'}),
+  'max-pause': Flags.integer({description: 'longest time one MIGRATE may block the source, in ms (default 10); batches are sized from the measured cost', min: 1, max: 10000, helpGroup: 'ENGINE'}),
+  pipeline: Flags.integer({description: 'MIGRATE batches queued per source (default 2; 1 with --max-pause)', min: 1, max: 64, helpGroup: 'ENGINE'}),
   'migrate-timeout': Flags.integer({description: 'timeout of one MIGRATE in ms (default 5000; raised for large keys)', min: 1, helpGroup: 'ENGINE'}),
   'migration-timeout': Flags.integer({description: 'limit for the whole run and for a raised MIGRATE timeout, in ms (default 3600000)', min: 1, helpGroup: 'ENGINE'}),
   'batch-delay': Flags.integer({description: 'wait this many ms between batches (default 0)', min: 0, helpGroup: 'ENGINE'}),
@@ -19,7 +20,9 @@ export function engineOptionsFrom(f: Record<string, unknown>): Partial<EngineOpt
   const o: Partial<EngineOptions> = {
     replace: Boolean(f.replace),
     batchKeys: f['batch-size'] as number | undefined,
-    pipeline: f.pipeline as number | undefined,
+    maxPauseMs: f['max-pause'] as number | undefined,
+    // queued batches run back to back on the server: with a pause budget, queue one at a time
+    pipeline: (f.pipeline as number | undefined) ?? (f['max-pause'] !== undefined ? 1 : undefined),
     migrateTimeoutMs: f['migrate-timeout'] as number | undefined,
     migrationTimeoutMs: f['migration-timeout'] as number | undefined,
     batchDelayMs: f['batch-delay'] as number | undefined,

@@ -14,11 +14,23 @@ export interface SetSlotOp {
 /** One MIGRATE batch's outcome: ok (including +NOKEY), or the error text. */
 export type MigrateOutcome = {ok: true; nokey: boolean} | {ok: false; error: string}
 
+export interface MigrateBatch {
+  keys: Buffer[]
+  replace: boolean
+}
+
 export interface MigrateOptions {
   timeoutMs: number
-  replace: boolean
   /** Send ASKING first: the source only IMPORTS the slot (recovery of stray keys). */
   asking?: boolean
+  /** After the batches, on the same connection, list up to `count` keys of `slot`: the listing
+   *  runs after the MIGRATEs on the server, so it sees what they left (no extra round trip). */
+  listAfter?: {slot: number; count: number}
+}
+
+export interface MigrateResult {
+  outcomes: MigrateOutcome[]
+  listed?: Buffer[]
 }
 
 export interface ClusterAdmin {
@@ -32,7 +44,7 @@ export interface ClusterAdmin {
   /** CLUSTER GETKEYSINSLOT, keys as Buffers (DESIGN.md §1: keys are binary). */
   getKeys(nodeId: string, slot: number, count: number): Promise<Buffer[]>
   /** MIGRATE batches from source to target, all sent back to back on the source connection. */
-  migrate(sourceId: string, targetId: string, batches: readonly Buffer[][], o: MigrateOptions): Promise<MigrateOutcome[]>
+  migrate(sourceId: string, targetId: string, batches: readonly MigrateBatch[], o: MigrateOptions): Promise<MigrateResult>
   /** DUMP of keys on a node (ASKING first, so an importing node answers); null when absent,
    *  undefined when the node will not show it (it neither owns nor imports the slot). */
   dump(nodeId: string, keys: readonly Buffer[]): Promise<Array<Buffer | null | undefined>>

@@ -43,7 +43,8 @@ export class NodePool {
     await Promise.all(
       all.map(async (c) => {
         try {
-          await Promise.race([c.quit(), new Promise((r) => setTimeout(r, 500))])
+          // unref: a pending timer must not keep the process alive after quit() answered
+          await Promise.race([c.quit(), new Promise((r) => setTimeout(r, 500).unref())])
         } catch {
           /* already gone */
         }

@@ -4,7 +4,7 @@
 import type {Topology} from '../topology/topology.js'
 import {nodeById} from '../topology/topology.js'
 import {buildMigrateArgs, describeMigrate} from '../migration/migrate-args.js'
-import type {ClusterAdmin, MigrateOptions, MigrateOutcome, SetSlotOp} from './cluster-admin.js'
+import type {ClusterAdmin, MigrateBatch, MigrateOptions, MigrateResult, SetSlotOp} from './cluster-admin.js'
 
 export interface RecordedCommand {
   node: string
@@ -62,13 +62,14 @@ export class DryRunAdmin implements ClusterAdmin {
     return Array.from({length: n}, (_, i) => Buffer.from(`<key ${left! - i} of slot ${slot}>`))
   }
 
-  async migrate(sourceId: string, targetId: string, batches: readonly Buffer[][], o: MigrateOptions): Promise<MigrateOutcome[]> {
+  async migrate(sourceId: string, targetId: string, batches: readonly MigrateBatch[], o: MigrateOptions): Promise<MigrateResult> {
     const t = this.topo && nodeById(this.topo, targetId)
-    for (const keys of batches) {
-      const args = buildMigrateArgs({host: t?.host ?? '?', port: t?.port ?? 0, keys, timeoutMs: o.timeoutMs, replace: o.replace, auth: this.auth})
+    for (const b of batches) {
+      const args = buildMigrateArgs({host: t?.host ?? '?', port: t?.port ?? 0, keys: b.keys, timeoutMs: o.timeoutMs, replace: b.replace, auth: this.auth})
       this.record(sourceId, describeMigrate(args))
     }
-    return batches.map(() => ({ok: true, nokey: false}))
+    const listed = o.listAfter ? await this.getKeys(sourceId, o.listAfter.slot, o.listAfter.count) : undefined
+    return {outcomes: batches.map(() => ({ok: true, nokey: false})), listed}
   }
 
   dump(nodeId: string, keys: readonly Buffer[]): Promise<Array<Buffer | null | undefined>> {

@@ -4,7 +4,7 @@ import type {Redis} from 'ioredis'
 import {ConnectionError} from '../errors.js'
 import {buildMigrateArgs} from '../migration/migrate-args.js'
 import {nodeById, type Topology} from '../topology/topology.js'
-import type {ClusterAdmin, MigrateOptions, MigrateOutcome, SetSlotOp} from './cluster-admin.js'
+import type {ClusterAdmin, MigrateBatch, MigrateOptions, MigrateOutcome, MigrateResult, SetSlotOp} from './cluster-admin.js'
 import {discover, NodePool} from './discovery.js'
 import type {ConnectionOptions} from './connection.js'
 
@@ -77,21 +77,22 @@ export class RedisClusterAdmin implements ClusterAdmin {
     return (await c.callBuffer('CLUSTER', 'GETKEYSINSLOT', String(slot), String(count))) as Buffer[]
   }
 
-  async migrate(sourceId: string, targetId: string, batches: readonly Buffer[][], o: MigrateOptions): Promise<MigrateOutcome[]> {
+  async migrate(sourceId: string, targetId: string, batches: readonly MigrateBatch[], o: MigrateOptions): Promise<MigrateResult> {
     const c = await this.client(sourceId)
     const {host, port} = this.address(targetId)
     const auth = this.conn.password ? {user: this.conn.user, password: this.conn.password} : undefined
     // Sent back to back on one connection: the source works through them without waiting
     // for our round trips (ioredis writes each command as soon as it is called).
-    return Promise.all(
-      batches.map((keys) => {
-        if (o.asking) void c.call('ASKING').catch(() => undefined)
-        return c.call('MIGRATE', ...buildMigrateArgs({host, port, keys, timeoutMs: o.timeoutMs, replace: o.replace, auth})).then(
-          (r): MigrateOutcome => ({ok: true, nokey: String(r) === 'NOKEY'}),
-          (e: Error): MigrateOutcome => ({ok: false, error: e.message}),
-        )
-      }),
-    )
+    const pending = batches.map((b) => {
+      if (o.asking) void c.call('ASKING').catch(() => undefined)
+      return c.call('MIGRATE', ...buildMigrateArgs({host, port, keys: b.keys, timeoutMs: o.timeoutMs, replace: b.replace, auth})).then(
+        (r): MigrateOutcome => ({ok: true, nokey: String(r) === 'NOKEY'}),
+        (e: Error): MigrateOutcome => ({ok: false, error: e.message}),
+      )
+    })
+    const listing = o.listAfter ? (c.callBuffer('CLUSTER', 'GETKEYSINSLOT', String(o.listAfter.slot), String(o.listAfter.count)) as Promise<Buffer[]>) : undefined
+    const outcomes = await Promise.all(pending)
+    return {outcomes, listed: listing ? await listing : undefined}
   }
 
   async dump(nodeId: string, keys: readonly Buffer[]): Promise<Array<Buffer | null | undefined>> {
@@ -131,7 +132,7 @@ export class RedisClusterAdmin implements ClusterAdmin {
   async ping(nodeId: string): Promise<boolean> {
     try {
       const c = await this.client(nodeId)
-      await Promise.race([c.ping(), new Promise((_, rej) => setTimeout(() => rej(new Error('timeout')), 2000))])
+      await Promise.race([c.ping(), new Promise((_, rej) => setTimeout(() => rej(new Error('timeout')), 2000).unref())])
       return true
     } catch {
       return false

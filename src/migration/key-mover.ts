@@ -2,7 +2,7 @@
 // DESIGN.md §1: binary keys as Buffers, +NOKEY is success, a failed batch may have half
 // succeeded (so every error is followed by a fresh listing), BUSYKEY is never overwritten
 // silently, IOERR/timeouts shrink the batch and raise the timeout before giving up.
-import type {ClusterAdmin, MigrateOutcome} from '../cluster/cluster-admin.js'
+import type {ClusterAdmin, MigrateBatch} from '../cluster/cluster-admin.js'
 import {ReshardError, TargetUnreachableError} from '../errors.js'
 import type {EventBus} from '../events/events.js'
 import {printable} from './migrate-args.js'
@@ -36,43 +36,76 @@ function firstWord(err: string): string {
   return m ? m[1]! : ''
 }
 
+/**
+ * Batch size from measured cost (issue: performance): each MIGRATE blocks the source, so a batch
+ * holds as many keys as fit in the pause budget at the measured time per key. A fixed
+ * --batch-size turns this off.
+ */
+export class BatchSizer {
+  private size: number
+  private readonly fixed: boolean
+  constructor(private readonly opts: EngineOptions) {
+    this.fixed = opts.batchKeys !== undefined
+    this.size = opts.batchKeys ?? opts.initialBatchKeys
+  }
+  get keys(): number {
+    return this.size
+  }
+  /** A round of `batches` MIGRATEs moved `keys` keys in `ms`. */
+  observe(keys: number, batches: number, ms: number): void {
+    if (this.fixed || keys < 8 || batches === 0 || ms <= 0) return
+    const perKey = ms / keys
+    const wanted = Math.floor(this.opts.maxPauseMs / perKey)
+    // move halfway toward the measured ideal: smooth, and never more than 4x at a time
+    const next = Math.round((this.size + Math.min(wanted, this.size * 4)) / 2)
+    this.size = Math.max(this.opts.minBatchKeys, Math.min(this.opts.maxBatchKeys, next))
+  }
+  shrink(): boolean {
+    if (this.size <= 1) return false
+    this.size = Math.max(1, Math.floor(this.size / 2))
+    return true
+  }
+}
+
 /** Moves every key of the slot; returns the keys moved, or false when stopped (hard) first. */
-export async function moveSlotKeys(ctx: KeyMoverCtx, slot: number, total: number, alreadyMoved = 0): Promise<number | false> {
+export async function moveSlotKeys(ctx: KeyMoverCtx, slot: number, total: number, alreadyMoved = 0, sizer = new BatchSizer(ctx.opts)): Promise<number | false> {
   const {admin, from, to, opts, bus, stop} = ctx
   const r = {keys: alreadyMoved}
-  let batch = opts.batchKeys
   let timeout = opts.migrateTimeoutMs
   let forceReplace = new Set<string>()
-  for (;;) {
+  const depth = Math.max(1, opts.pipeline)
+  let keys = await admin.getKeys(from, slot, sizer.keys * depth)
+  while (keys.length > 0) {
     if (stop.hard) return false
-    const keys = await admin.getKeys(from, slot, batch * opts.pipeline)
-    if (keys.length === 0) break
-    // keys whose copies proved identical go again with REPLACE, alone
-    const replaceKeys = keys.filter((k) => forceReplace.has(k.toString('latin1')))
-    const normal = keys.filter((k) => !forceReplace.has(k.toString('latin1')))
-    const batches: Buffer[][] = []
-    for (let i = 0; i < normal.length; i += batch) batches.push(normal.slice(i, i + batch))
-    const outcomes: MigrateOutcome[] = batches.length > 0 ? await admin.migrate(from, to, batches, {timeoutMs: timeout, replace: opts.replace, asking: ctx.asking}) : []
-    if (replaceKeys.length > 0) {
-      const ro = await admin.migrate(from, to, [replaceKeys], {timeoutMs: timeout, replace: true, asking: ctx.asking})
-      batches.push(replaceKeys)
-      outcomes.push(...ro)
-      forceReplace = new Set()
-    }
+    // keys whose copies proved identical go again with REPLACE (BUSYKEY rule)
+    const batches: MigrateBatch[] = []
+    const plain: Buffer[] = []
+    const again: Buffer[] = []
+    for (const k of keys) (forceReplace.size > 0 && forceReplace.has(k.toString('latin1')) ? again : plain).push(k)
+    const size = sizer.keys
+    for (let i = 0; i < plain.length; i += size) batches.push({keys: plain.slice(i, i + size), replace: opts.replace})
+    if (again.length > 0) batches.push({keys: again, replace: true})
+    forceReplace = new Set()
+    const started = performance.now()
+    // The next listing rides behind the MIGRATEs: it runs after them on the server, so it is
+    // also the fresh listing that must follow any error (a batch can half-succeed).
+    const {outcomes, listed} = await admin.migrate(from, to, batches, {timeoutMs: timeout, asking: ctx.asking, listAfter: {slot, count: sizer.keys * depth}})
+    const ms = performance.now() - started
     let firstError: {error: string; keys: Buffer[]} | undefined
     let movedNow = 0
     outcomes.forEach((o, i) => {
-      if (o.ok) movedNow += batches[i]!.length
-      else if (!firstError) firstError = {error: o.error, keys: batches[i]!}
+      if (o.ok) movedNow += batches[i]!.keys.length
+      else if (!firstError) firstError = {error: o.error, keys: batches[i]!.keys}
     })
+    keys = listed ?? []
     if (movedNow > 0) {
       r.keys += movedNow
-      bus.emit({type: 'keys-moved', slot, from, to, count: movedNow, slotMoved: Math.min(r.keys, Math.max(total, r.keys)), slotTotal: Math.max(total, r.keys)})
+      bus.emit({type: 'keys-moved', slot, from, to, count: movedNow, slotMoved: r.keys, slotTotal: Math.max(total, r.keys)})
+      if (!firstError) sizer.observe(movedNow, batches.length, ms)
       await ctx.throttle(movedNow)
     }
     if (opts.batchDelayMs > 0) await sleep(opts.batchDelayMs)
     if (!firstError) continue
-    // A batch can half-succeed (DESIGN.md §1): whatever happens next starts from a fresh listing.
     const {error, keys: errKeys} = firstError as {error: string; keys: Buffer[]}
     const word = firstWord(error)
     if (word === 'BUSYKEY') {
@@ -83,9 +116,10 @@ export async function moveSlotKeys(ctx: KeyMoverCtx, slot: number, total: number
       if (!(await admin.ping(to))) {
         throw new TargetUnreachableError(`target ${ctx.toLabel} stopped answering while slot ${slot} was moving`)
       }
-      if (batch > 1) {
-        batch = Math.max(1, Math.floor(batch / 2))
-        bus.emit({type: 'batch-retry', slot, reason: error, batchSize: batch, timeoutMs: timeout})
+      // a value may be large: shrink the batch down to one key, then raise the timeout
+      if (sizer.shrink()) {
+        bus.emit({type: 'batch-retry', slot, reason: error, batchSize: sizer.keys, timeoutMs: timeout})
+        keys = keys.slice(0, sizer.keys * depth)
         continue
       }
       if (timeout < opts.migrationTimeoutMs) {
@@ -102,9 +136,8 @@ export async function moveSlotKeys(ctx: KeyMoverCtx, slot: number, total: number
     }
     throw new SlotError('migrate_failed', `MIGRATE of slot ${slot} failed: ${error}`, 'run `reshard check` to see the slot states', {slot})
   }
-  // Never finalize a slot while the source still holds keys of it.
-  const [left] = await admin.countKeys(from, [slot])
-  if (left! > 0) return moveSlotKeys(ctx, slot, total, r.keys)
+  if (stop.hard) return false
+  // Never finalize a slot while the source still holds keys of it (checked again at finalize).
   if (r.keys < total) {
     // keys that expired, or moved by a half-successful batch, count as moved: the slot is empty
     bus.emit({type: 'keys-moved', slot, from, to, count: total - r.keys, slotMoved: total, slotTotal: total})

@@ -7,7 +7,7 @@ export function trackOpenSlots(bus: EventBus, name: (id: string) => string = (x)
   const open = new Map<number, OpenSlot>()
   bus.on((e) => {
     if (e.type === 'slot-state') {
-      if (e.state === 'complete' || e.state === 'pending') open.delete(e.slot)
+      if (e.state === 'complete' || e.state === 'pending' || e.state === 'aborted') open.delete(e.slot)
       else open.set(e.slot, {slot: e.slot, state: e.state, source: name(e.from), target: name(e.to)})
     }
   })

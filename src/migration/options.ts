@@ -1,8 +1,14 @@
 // Engine defaults: the reference MigrationConfig (100 keys / 1 MiB per batch, 5 s per MIGRATE,
 // 1 h per migration); no wait between batches unless asked (DESIGN.md §2).
 export interface EngineOptions {
-  /** Keys per MIGRATE batch. */
-  batchKeys: number
+  /** Keys per MIGRATE batch; undefined: sized from the measured cost to fit maxPauseMs. */
+  batchKeys?: number
+  /** First batch size while the cost is not measured yet. */
+  initialBatchKeys: number
+  minBatchKeys: number
+  maxBatchKeys: number
+  /** Pause budget of one MIGRATE on the source, in ms. */
+  maxPauseMs: number
   /** MIGRATE batches kept in flight on the source connection. */
   pipeline: number
   /** Timeout of one MIGRATE, in ms; raised automatically for large keys. */
@@ -23,8 +29,11 @@ export interface EngineOptions {
 }
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
-  batchKeys: 100,
-  pipeline: 4,
+  initialBatchKeys: 100,
+  minBatchKeys: 10,
+  maxBatchKeys: 2000,
+  maxPauseMs: 10,
+  pipeline: 2,
   migrateTimeoutMs: 5000,
   migrationTimeoutMs: 3_600_000,
   replace: false,

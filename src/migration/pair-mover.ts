@@ -4,7 +4,7 @@
 import type {ClusterAdmin} from '../cluster/cluster-admin.js'
 import type {EventBus} from '../events/events.js'
 import type {Topology} from '../topology/topology.js'
-import {moveSlotKeys} from './key-mover.js'
+import {BatchSizer, moveSlotKeys} from './key-mover.js'
 import type {EngineOptions} from './options.js'
 import {type ClassifiedMove, otherPrimaries} from './preflight.js'
 import {SlotMachine, type SlotState} from './slot-state.js'
@@ -41,12 +41,15 @@ interface Ctx {
 
 export class PairMover {
   private machines = new Map<number, SlotMachine>()
+  /** One measured batch size for the whole pair: what was learned on one slot serves the next. */
+  private readonly sizer: BatchSizer
   private results = new Map<number, SlotResult>()
 
   constructor(
     private readonly ctx: Ctx,
     private readonly moves: readonly ClassifiedMove[],
   ) {
+    this.sizer = new BatchSizer(ctx.opts)
     for (const m of moves) {
       this.machines.set(m.slot, new SlotMachine(m.slot))
       this.results.set(m.slot, {slot: m.slot, from: m.from, to: m.to, outcome: 'not-started', state: 'pending', keys: 0})
@@ -63,7 +66,7 @@ export class PairMover {
     m.to(state)
     const r = this.results.get(slot)!
     r.state = state
-    if (state !== 'pending') r.outcome = state === 'complete' ? 'done' : state === 'failed' ? 'failed' : 'open'
+    if (state !== 'pending') r.outcome = state === 'complete' ? 'done' : state === 'failed' ? 'failed' : state === 'aborted' ? 'not-started' : 'open'
     this.ctx.bus.emit({type: 'slot-state', slot, from: this.ctx.from, to: this.ctx.to, state, keysTotal})
   }
 
@@ -76,66 +79,113 @@ export class PairMover {
     this.ctx.bus.emit({type: 'slot-failed', slot, from: this.ctx.from, to: this.ctx.to, state: m.state, error})
   }
 
+  /** Slots grouped into waves by their key counts (known from preflight). */
+  private waves(): ClassifiedMove[][] {
+    const {opts} = this.ctx
+    const out: ClassifiedMove[][] = []
+    let cur: ClassifiedMove[] = []
+    let sum = 0
+    for (const m of this.moves) {
+      cur.push(m)
+      sum += m.keys ?? 0
+      if (sum >= opts.waveKeys || cur.length >= opts.waveSlots) {
+        out.push(cur)
+        cur = []
+        sum = 0
+      }
+    }
+    if (cur.length > 0) out.push(cur)
+    return out
+  }
+
   async run(): Promise<SlotResult[]> {
-    const {admin, from, stop, opts} = this.ctx
-    const queue = [...this.moves]
+    const {stop} = this.ctx
+    const waves = this.waves()
     try {
-      while (queue.length > 0 && !stop.soft) {
-        const head = queue.slice(0, opts.waveSlots)
-        const counts = await admin.countKeys(from, head.map((m) => m.slot))
-        let sum = 0
-        let n = 0
-        while (n < head.length) {
-          sum += counts[n]!
-          n++
-          if (sum >= opts.waveKeys) break
+      // The next wave opens while the previous one is finalized: fewer idle round trips.
+      let opening: Promise<void> | undefined = waves[0] ? this.open(waves[0]) : undefined
+      for (let i = 0; i < waves.length; i++) {
+        await opening
+        const wave = waves[i]!
+        let streamed: ClassifiedMove[] = []
+        let failure: unknown
+        try {
+          streamed = await this.stream(wave)
+        } catch (e) {
+          failure = e
+          streamed = (e as {streamed?: ClassifiedMove[]}).streamed ?? []
         }
-        const wave = queue.splice(0, n)
-        await this.runWave(wave, counts.slice(0, n))
+        const next = !stop.soft && !failure && waves[i + 1] ? this.open(waves[i + 1]!) : undefined
+        const [fin, nxt] = await Promise.allSettled([this.finalize(streamed), next])
+        if (stop.hard) await this.closeUnstreamed(wave)
+        if (failure) throw failure
+        if (fin.status === 'rejected') throw fin.reason
+        if (nxt.status === 'rejected') throw nxt.reason
+        opening = next
+        if (stop.soft) break
       }
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e)
-      for (const [slot, m] of this.machines) if (m.state !== 'complete' && !this.results.get(slot)!.error && m.state !== 'pending') this.fail(slot, msg)
+      for (const [slot, m] of this.machines) if (m.state !== 'complete' && m.state !== 'aborted' && !this.results.get(slot)!.error && m.state !== 'pending') this.fail(slot, msg)
       throw e
     }
     return [...this.results.values()]
   }
 
-  private async runWave(wave: ClassifiedMove[], counts: number[]): Promise<void> {
+  /** Steps 1-2: IMPORTING on the target first (it must accept ASKING clients before the source redirects), then MIGRATING on the source. */
+  private async open(wave: ClassifiedMove[]): Promise<void> {
     const {admin, from, to} = this.ctx
-    // 1. IMPORTING on the target first, so it accepts ASKING clients before the source redirects.
     const toOpen = wave.filter((m) => m.resume !== 'target-owns')
     if (toOpen.length > 0) {
       const r1 = await admin.setSlots(to, toOpen.map((m) => ({slot: m.slot, action: 'importing' as const, nodeId: from})))
       this.checkSetSlot(toOpen, r1, 'IMPORTING', this.ctx.toLabel)
     }
-    wave.forEach((m, i) => this.setState(m.slot, 'importing', counts[i]!))
-    // 2. MIGRATING on the source.
+    for (const m of wave) this.setState(m.slot, 'importing', m.keys ?? 0)
     if (toOpen.length > 0) {
       const r2 = await admin.setSlots(from, toOpen.map((m) => ({slot: m.slot, action: 'migrating' as const, nodeId: to})))
       this.checkSetSlot(toOpen, r2, 'MIGRATING', this.ctx.fromLabel)
     }
-    wave.forEach((m, i) => this.setState(m.slot, 'migrating', counts[i]!))
-    // 3. Stream every slot of the wave.
+    for (const m of wave) this.setState(m.slot, 'migrating', m.keys ?? 0)
+  }
+
+  /** Step 3 for every slot of the wave; returns the slots that are now empty on the source. */
+  private async stream(wave: ClassifiedMove[]): Promise<ClassifiedMove[]> {
     const streamed: ClassifiedMove[] = []
-    for (let i = 0; i < wave.length; i++) {
-      const m = wave[i]!
+    for (const m of wave) {
       if (this.ctx.stop.hard) break
-      this.setState(m.slot, 'streaming', counts[i]!)
+      this.setState(m.slot, 'streaming', m.keys ?? 0)
       try {
-        const done = await this.streamSlot(m.slot, counts[i]!)
-        if (done) streamed.push(m)
+        if (await this.streamSlot(m.slot, m.keys ?? 0)) streamed.push(m)
         else break
       } catch (e) {
         this.fail(m.slot, e instanceof Error ? e.message : String(e))
         this.ctx.stop.request('soft', `slot ${m.slot} failed`)
-        // finalize what is fully streamed, then report the failure
-        await this.finalize(streamed)
-        throw e
+        throw Object.assign(e as object, {streamed})
       }
     }
-    // 4. Finalize what is fully streamed (also after a stop request: it is safe and leaves less open).
-    await this.finalize(streamed)
+    return streamed
+  }
+
+  /**
+   * After Ctrl-C: slots of the wave that were opened but not streamed are closed again when no
+   * key has landed on the target (source STABLE first, so no new write is redirected; then the
+   * target). A slot whose target got a key meanwhile is put back as it was and left open.
+   */
+  private async closeUnstreamed(wave: ClassifiedMove[]): Promise<void> {
+    const {admin, from, to} = this.ctx
+    const idle = wave.filter((m) => this.machines.get(m.slot)!.state === 'migrating' && m.resume === 'fresh')
+    if (idle.length === 0) return
+    try {
+      await admin.setSlots(from, idle.map((m) => ({slot: m.slot, action: 'stable' as const})))
+      const onTarget = await admin.countKeys(to, idle.map((m) => m.slot))
+      const clean = idle.filter((_, i) => onTarget[i] === 0)
+      const dirty = idle.filter((_, i) => onTarget[i] !== 0)
+      if (dirty.length > 0) await admin.setSlots(from, dirty.map((m) => ({slot: m.slot, action: 'migrating' as const, nodeId: to})))
+      if (clean.length > 0) await admin.setSlots(to, clean.map((m) => ({slot: m.slot, action: 'stable' as const})))
+      for (const m of clean) this.setState(m.slot, 'aborted', 0)
+    } catch {
+      // left open; `recover` finishes them
+    }
   }
 
   private checkSetSlot(moves: ClassifiedMove[], replies: Array<string | undefined>, what: string, nodeLabel: string): void {
@@ -153,7 +203,7 @@ export class PairMover {
   private async streamSlot(slot: number, total: number): Promise<boolean> {
     const r = this.results.get(slot)!
     const {admin, from, to, opts, bus, stop} = this.ctx
-    const moved = await moveSlotKeys({admin, from, to, toLabel: this.ctx.toLabel, opts, bus, stop, throttle: this.ctx.throttle}, slot, total, r.keys)
+    const moved = await moveSlotKeys({admin, from, to, toLabel: this.ctx.toLabel, opts, bus, stop, throttle: this.ctx.throttle}, slot, total, r.keys, this.sizer)
     if (moved === false) return false
     r.keys = moved
     return true
