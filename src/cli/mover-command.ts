@@ -35,11 +35,12 @@ export abstract class MoverCommand<T extends typeof Command> extends BaseCommand
     const f = this.flags as unknown as Record<string, unknown>
     const bus = new EventBus()
     const stop = new StopControl()
-    const openNow = trackOpenSlots(bus, (id) => {
+    const name = (id: string) => {
       const n = session.topology.nodes.find((x) => x.id === id)
       return n?.hostname ?? n?.address ?? id.slice(0, 8)
-    })
-    const reporter = attachReporter(bus, chooseReporterMode({json: this.json, quiet: Boolean(f.quiet)}))
+    }
+    const openNow = trackOpenSlots(bus, name)
+    const reporter = attachReporter(bus, chooseReporterMode({json: this.json, quiet: Boolean(f.quiet)}), process.stdout, name)
     let interrupts = 0
     const onSignal = (sig: NodeJS.Signals) => {
       interrupts++
@@ -53,8 +54,14 @@ export abstract class MoverCommand<T extends typeof Command> extends BaseCommand
       process.stderr.write(`${paint.red('Error:')} ${err.message}\n  ${err.hint ?? ''}\n`)
       process.exit(EXIT.LEFT_OPEN)
     }
-    process.on('SIGINT', onSignal)
-    process.on('SIGTERM', onSignal)
+    // Signals are ours only once the run starts: during the confirmation prompt Ctrl-C belongs
+    // to the prompt (it cancels and nothing changes).
+    const offStart = bus.on((e) => {
+      if (e.type === 'run-started') {
+        process.on('SIGINT', onSignal)
+        process.on('SIGTERM', onSignal)
+      }
+    })
     try {
       const {document} = await runMoves({
         session,
@@ -72,6 +79,7 @@ export abstract class MoverCommand<T extends typeof Command> extends BaseCommand
       }
       throw e
     } finally {
+      offStart()
       reporter.stop()
       process.off('SIGINT', onSignal)
       process.off('SIGTERM', onSignal)

@@ -19,7 +19,7 @@ export function chooseReporterMode(f: {json?: boolean; quiet?: boolean}): Report
   return process.stdout.isTTY ? 'bars' : 'plain'
 }
 
-export function attachReporter(bus: EventBus, mode: ReporterMode, out: NodeJS.WritableStream = process.stdout): Reporter {
+export function attachReporter(bus: EventBus, mode: ReporterMode, out: NodeJS.WritableStream = process.stdout, names: (id: string) => string = (id) => id.slice(0, 8)): Reporter {
   switch (mode) {
     case 'json':
       return attachJson(bus)
@@ -29,7 +29,7 @@ export function attachReporter(bus: EventBus, mode: ReporterMode, out: NodeJS.Wr
     case 'plain':
       return attachPlain(bus, out)
     case 'bars':
-      return attachBars(bus, out)
+      return attachBars(bus, out, names)
   }
 }
 
@@ -160,7 +160,7 @@ function attachPlain(bus: EventBus, out: NodeJS.WritableStream): Reporter {
   }
 }
 
-function attachBars(bus: EventBus, out: NodeJS.WritableStream): Reporter {
+function attachBars(bus: EventBus, out: NodeJS.WritableStream, names: (id: string) => string): Reporter {
   const t = new Tally()
   let multi: cliProgress.MultiBar | undefined
   let overall: cliProgress.SingleBar | undefined
@@ -179,8 +179,8 @@ function attachBars(bus: EventBus, out: NodeJS.WritableStream): Reporter {
         b = multi.create(100, 0, {}, {format: '  {pair} {bar} {percentage}% slot {slot} {state} ({moved}/{total} keys)', barsize: 20})
         pairBars.set(k, b)
       }
-      const pct = a.total > 0 ? Math.min(100, Math.floor((a.moved * 100) / a.total)) : a.state === 'complete' ? 100 : 0
-      b.update(pct, {pair: `${a.from} -> ${a.to}`.padEnd(18), slot: a.slot, state: a.state, moved: a.moved, total: a.total})
+      const pct = a.state === 'complete' ? 100 : a.total > 0 ? Math.min(100, Math.floor((a.moved * 100) / a.total)) : 0
+      b.update(pct, {pair: `${names(a.from)} -> ${names(a.to)}`.padEnd(18), slot: a.slot, state: a.state, moved: a.state === 'complete' ? a.total : a.moved, total: a.total})
     }
   }
   const off = bus.on((e) => {

@@ -1,0 +1,180 @@
+import {type ConnectionOptions, resolveConnection} from '../cluster/connection.js'
+import {AbortedError, EXIT_CODE_HELP, ReshardError, UsageError} from '../errors.js'
+import {EventBus} from '../events/events.js'
+import {movesFor} from '../operations/move.js'
+import {recover} from '../operations/recover.js'
+import type {MovePreview, MoveRunDocument} from '../operations/run-moves.js'
+import {openSession, type Session} from '../operations/session.js'
+import {statusOf} from '../operations/status.js'
+import {paint} from '../output/colour.js'
+import {renderPreview} from '../output/plan-table.js'
+import {attachReporter} from '../output/progress.js'
+import {renderStatus} from '../output/tables.js'
+import {planDrain, planRebalance} from '../planner/index.js'
+import {askPassword} from '../prompts/password.js'
+import * as q from '../prompts/wizard-questions.js'
+import {formatSlots} from '../topology/slot-set.js'
+import {nodeById, primaries, shortName, type Topology} from '../topology/topology.js'
+import {MoverCommand} from '../cli/mover-command.js'
+import {engineFlags} from '../cli/engine-flags.js'
+
+/** Rough planning figure for the preview; the real rate is printed at the end. */
+const ESTIMATED_KEYS_PER_SECOND = 60_000
+const ESTIMATED_MS_PER_SLOT = 2
+
+export default class Wizard extends MoverCommand<typeof Wizard> {
+  static override summary = 'A guided migration: see the cluster, choose what to move, preview, run'
+  static override description = `Walks you through moving slots, rebalancing, draining a primary or recovering open slots. It shows the plan, the keys to move, an estimate of the time and the equivalent non-interactive command before anything changes. Needs a terminal; scripts use the other commands. Ctrl-C at any question exits with 130 and changes nothing.
+
+${EXIT_CODE_HELP}`
+  static override examples = ['<%= config.bin %> wizard', '<%= config.bin %> wizard -c 10.0.0.1:6379']
+  static override enableJsonFlag = false
+  static override flags = {
+    'batch-size': engineFlags['batch-size'],
+    'max-pause': engineFlags['max-pause'],
+    parallel: engineFlags.parallel,
+  }
+
+  /** The command line the operator could have typed, shown before confirmation. */
+  private equivalent = ''
+
+  async run(): Promise<void> {
+    if (!process.stdin.isTTY || !process.stdout.isTTY) {
+      throw new UsageError('the wizard needs a terminal', 'in scripts use `reshard move`, `reshard rebalance`, `reshard drain` or `reshard recover` with --yes')
+    }
+    try {
+      await this.flow()
+    } catch (e) {
+      // Ctrl-C inside an @inquirer prompt
+      if (e instanceof Error && (e.name === 'ExitPromptError' || e.name === 'AbortPromptError')) throw new AbortedError('cancelled; nothing was changed')
+      throw e
+    }
+  }
+
+  private async connect(): Promise<Session> {
+    let conn: ConnectionOptions
+    try {
+      conn = await this.connection()
+    } catch (e) {
+      if (!(e instanceof UsageError) || !/no cluster given/.test(e.message)) throw e
+      conn = await resolveConnection({cluster: [await q.askSeed()]})
+    }
+    try {
+      return await openSession(conn)
+    } catch (e) {
+      if (e instanceof ReshardError && e.kind === 'auth' && !conn.password) {
+        this.log(paint.yellow('The cluster asks for a password.'))
+        conn = {...conn, password: await askPassword('Password:')}
+        return openSession(conn)
+      }
+      throw e
+    }
+  }
+
+  private async flow(): Promise<void> {
+    let session = await this.connect()
+    this.onCleanup(() => session.close())
+    const refresh = async () => {
+      await session.close()
+      session = await openSession(session.real.conn, {withKeys: true})
+    }
+    await refresh()
+    this.log(renderStatus(statusOf(session.topology)))
+    this.log('')
+    const t = session.topology
+    const task = await q.askTask(new Set(t.open.map((o) => o.slot)).size)
+    if (task === 'quit') return
+    if (task === 'recover') return this.runRecover(session)
+
+    const choices = this.nodeChoices(t)
+    let moves: Array<{slot: number; from: string; to: string}>
+    if (task === 'move') {
+      const from = await q.askNode('Move slots from which primary?', choices.filter((c) => c.slots > 0))
+      const to = await q.askNode('To which primary?', choices, [from])
+      const slots = await this.askSlots(session, from)
+      moves = movesFor(t, {slots, to, from})
+      this.equivalent = `reshard move ${formatSlots(slots)} --from ${this.nameOf(t, from)} --to ${this.nameOf(t, to)} --yes`
+    } else if (task === 'rebalance') {
+      const threshold = await q.askThreshold()
+      const plan = planRebalance(t, {threshold, useEmptyPrimaries: true})
+      moves = plan.moves
+      this.equivalent = `reshard rebalance --threshold ${threshold} --use-empty-primaries --yes`
+      if (moves.length === 0) {
+        this.log(paint.green(`Already balanced within ${threshold}%: nothing to move.`))
+        return
+      }
+    } else {
+      const node = await q.askNode('Drain which primary?', choices.filter((c) => c.slots > 0))
+      moves = planDrain(t, node).moves
+      this.equivalent = `reshard drain ${this.nameOf(t, node)} --yes`
+    }
+    const doc: MoveRunDocument = await this.executeMoves(session, moves, this.equivalent)
+    this.log('')
+    this.log(paint.green(`Moved ${doc.moved.filter((m) => m.outcome === 'done').length} slot(s) and ${doc.keys} keys in ${(doc.ms / 1000).toFixed(2)} s (${doc.keysPerSecond} keys/s).`))
+    this.log(`Next time, without the wizard: ${paint.bold(this.equivalent)}`)
+    this.log('')
+    await refresh()
+    this.log(renderStatus(statusOf(session.topology)))
+  }
+
+  /** The wizard's preview: plan table, keys, time estimate, the command line; then confirm. */
+  protected override async confirmOrRefuse(p: MovePreview, session: Session): Promise<boolean> {
+    const seconds = p.keys / ESTIMATED_KEYS_PER_SECOND + (p.todo.length * ESTIMATED_MS_PER_SLOT) / 1000
+    this.log('')
+    this.log(paint.bold('Plan'))
+    this.log(renderPreview(p, session.topology))
+    this.log(`keys to move: ${p.keys}, estimated time: ${seconds < 1 ? 'under a second' : `about ${Math.ceil(seconds)} s`}`)
+    this.log(`equivalent command: ${paint.bold(this.equivalent)}`)
+    this.log('')
+    return q.askConfirm('Run it now?')
+  }
+
+  private async askSlots(session: Session, from: string): Promise<number[]> {
+    const t = session.topology
+    const owned = nodeById(t, from)!.slots
+    const mode = await q.askSlotMode()
+    if (mode === 'count') {
+      const n = await q.askSlotCount(owned.length)
+      const order = await q.askSlotOrder()
+      if (order === 'lowest') return owned.slice(0, n)
+      const counts = await session.admin.countKeys(from, owned)
+      return owned
+        .map((s, i) => ({s, k: counts[i]!}))
+        .sort((a, b) => a.k - b.k || a.s - b.s)
+        .slice(0, n)
+        .map((x) => x.s)
+        .sort((a, b) => a - b)
+    }
+    const lo = owned[0] ?? 0
+    const example = mode === 'range' ? `${lo}-${Math.min(lo + 99, owned.at(-1) ?? lo)}` : `${lo},${owned[1] ?? lo}`
+    return q.askSlotExpression(mode, new Set(owned), example)
+  }
+
+  private async runRecover(session: Session): Promise<void> {
+    const bus = new EventBus()
+    const reporter = attachReporter(bus, 'plain')
+    try {
+      const doc = await recover(session, bus, {
+        confirm: async (found) => {
+          for (const d of found) this.log(`slot ${d.slot}: ${d.case}${d.reason ? ` - ${d.reason}` : ''}`)
+          this.log(`equivalent command: ${paint.bold('reshard recover --yes')}`)
+          return q.askConfirm(`Repair ${found.length} slot(s)?`)
+        },
+      })
+      this.log(paint.green(doc.slots.length ? `Repaired ${doc.slots.length} slot(s).` : 'Nothing to recover.'))
+    } finally {
+      reporter.stop()
+    }
+  }
+
+  private nodeChoices(t: Topology): q.NodeChoice[] {
+    return primaries(t)
+      .filter((p) => p.reachable)
+      .map((p) => ({id: p.id, hostname: p.hostname, address: p.address, slots: p.slots.length, keys: p.keyCount}))
+  }
+
+  private nameOf(t: Topology, id: string): string {
+    const n = nodeById(t, id)
+    return n ? shortName(n) : id
+  }
+}
