@@ -1,0 +1,163 @@
+// The built CLI's wizard in a real terminal (tmux), against a sandbox cluster: a move chosen by
+// range, and Ctrl-C at the confirmation (exit 130, cluster unchanged).
+import {execFileSync} from 'node:child_process'
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {Redis} from 'ioredis'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {clusterNodesOfAll, REPO_ROOT, startTestCluster, type TestCluster} from './helpers/cluster.js'
+
+const hasTmux = (() => {
+  try {
+    execFileSync('tmux', ['-V'], {stdio: 'ignore'})
+    return true
+  } catch {
+    return false
+  }
+})()
+
+class Terminal {
+  private readonly socket = `reshard-test-${process.pid}-${Math.floor(Math.random() * 1e6)}`
+  private readonly session = 'wiz'
+  readonly dir = mkdtempSync(join(tmpdir(), 'reshard-tmux-'))
+  private readonly exitFile = join(this.dir, 'exit')
+
+  start(env: NodeJS.ProcessEnv): void {
+    const script = join(this.dir, 'run.sh')
+    const exports = Object.entries(env)
+      .filter(([k, v]) => v !== undefined && /^(RESHARD_|REDISCLI_AUTH|PATH|HOME|NO_COLOR)/.test(k))
+      .map(([k, v]) => `export ${k}='${String(v).replace(/'/g, `'\\''`)}'`)
+    writeFileSync(script, `#!/bin/sh\n${exports.join('\n')}\ncd '${REPO_ROOT}'\nnode bin/run.js wizard\necho $? > '${this.exitFile}'\nsleep 60\n`, {mode: 0o700})
+    this.tmux('new-session', '-d', '-s', this.session, '-x', '160', '-y', '60', script)
+  }
+
+  private tmux(...args: string[]): string {
+    return execFileSync('tmux', ['-L', this.socket, ...args], {encoding: 'utf8'})
+  }
+
+  screen(): string {
+    return this.tmux('capture-pane', '-p', '-S', '-200', '-t', this.session)
+  }
+
+  keys(...keys: string[]): void {
+    this.tmux('send-keys', '-t', this.session, ...keys)
+  }
+
+  async waitFor(text: string | RegExp, timeoutMs = 20_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const s = this.screen()
+      if (typeof text === 'string' ? s.includes(text) : text.test(s)) return s
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${String(text)}; screen:\n${s}`)
+      await new Promise((r) => setTimeout(r, 100))
+    }
+  }
+
+  async exitCode(timeoutMs = 30_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs
+    while (!existsSync(this.exitFile)) {
+      if (Date.now() > deadline) throw new Error(`the wizard did not exit; screen:\n${this.screen()}`)
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    return Number(readFileSync(this.exitFile, 'utf8').trim())
+  }
+
+  stop(): void {
+    try {
+      this.tmux('kill-server')
+    } catch {
+      /* already gone */
+    }
+    rmSync(this.dir, {recursive: true, force: true})
+  }
+}
+
+describe.skipIf(!hasTmux)('wizard in a terminal', () => {
+  let cluster: TestCluster
+  beforeAll(async () => {
+    cluster = await startTestCluster({primaries: 3, keys: 5000})
+  })
+  afterAll(async () => {
+    await cluster?.stop()
+  })
+
+  it('moves slots chosen by range to a chosen target, showing the plan and the equivalent command', async () => {
+    const term = new Terminal()
+    try {
+      term.start(cluster.env)
+      await term.waitFor('What do you want to do?')
+      term.keys('Enter') // Move slots
+      await term.waitFor('Move slots from which primary?')
+      term.keys('Enter') // nodeA
+      await term.waitFor('To which primary?')
+      term.keys('Enter') // first remaining: nodeB
+      await term.waitFor('Which slots?')
+      term.keys('Down')
+      term.keys('Enter') // a range
+      await term.waitFor('Slot range')
+      term.keys('100-149', 'Enter')
+      const preview = await term.waitFor('Run it now?')
+      expect(preview).toContain('FROM')
+      expect(preview).toMatch(/nodeA\s+nodeB\s+100-149\s+50/)
+      expect(preview).toContain('estimated time')
+      expect(preview).toContain('equivalent command: reshard move 100-149 --from nodeA --to nodeB --yes')
+      term.keys('y', 'Enter')
+      expect(await term.exitCode()).toBe(0)
+      const end = term.screen()
+      expect(end).toContain('Next time, without the wizard: reshard move 100-149 --from nodeA --to nodeB --yes')
+      expect(end).toContain('Health: OK')
+    } finally {
+      term.stop()
+    }
+    // the cluster shows the new owner and all keys
+    const nodeA = cluster.nodes.find((n) => n.hostname === 'nodeA')!
+    const nodeB = cluster.nodes.find((n) => n.hostname === 'nodeB')!
+    const a = new Redis({port: nodeA.port, lazyConnect: true})
+    const b = new Redis({port: nodeB.port, lazyConnect: true})
+    try {
+      for (let s = 100; s < 150; s++) expect(Number(await a.call('CLUSTER', 'COUNTKEYSINSLOT', String(s)))).toBe(0)
+      const sizes = await Promise.all(cluster.nodes.map(async (n) => {
+        const c = new Redis({port: n.port, lazyConnect: true})
+        try {
+          return Number(await c.dbsize())
+        } finally {
+          c.disconnect()
+        }
+      }))
+      expect(sizes.reduce((x, y) => x + y, 0)).toBe(5000)
+      const nodes = String(await b.call('CLUSTER', 'NODES'))
+      const myself = nodes.split('\n').find((l) => l.includes('myself'))!
+      expect(myself).toMatch(/ 100-149( |$)/)
+    } finally {
+      a.disconnect()
+      b.disconnect()
+    }
+  })
+
+  it('Ctrl-C at the confirmation exits 130 and changes nothing', async () => {
+    const before = await clusterNodesOfAll(cluster)
+    const term = new Terminal()
+    try {
+      term.start(cluster.env)
+      await term.waitFor('What do you want to do?')
+      term.keys('Enter')
+      await term.waitFor('Move slots from which primary?')
+      term.keys('Enter')
+      await term.waitFor('To which primary?')
+      term.keys('Enter')
+      await term.waitFor('Which slots?')
+      term.keys('Down')
+      term.keys('Enter')
+      await term.waitFor('Slot range')
+      term.keys('200-210', 'Enter')
+      await term.waitFor('Run it now?')
+      term.keys('C-c')
+      expect(await term.exitCode()).toBe(130)
+      expect(term.screen()).toContain('nothing was changed')
+    } finally {
+      term.stop()
+    }
+    expect(await clusterNodesOfAll(cluster)).toEqual(before)
+  })
+})
