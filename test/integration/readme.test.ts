@@ -7,8 +7,9 @@ import {describe, expect, it} from 'vitest'
 import {REPO_ROOT} from './helpers/cluster.js'
 
 function commandsSection(text: string): string {
-  const start = text.indexOf('<!-- commands -->')
-  const end = text.indexOf('<!-- commandsstop -->')
+  // markers on lines of their own (oclif also prints "replacing <!-- commands --> in ...")
+  const start = text.indexOf('\n<!-- commands -->\n')
+  const end = text.indexOf('\n<!-- commandsstop -->')
   expect(start).toBeGreaterThanOrEqual(0)
   expect(end).toBeGreaterThan(start)
   return text.slice(start, end).trim()
