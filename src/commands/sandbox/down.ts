@@ -1,3 +1,4 @@
+import {EXIT_CODE_HELP} from '../../errors.js'
 import {BaseCommand} from '../../cli/base-command.js'
 import {paint} from '../../output/colour.js'
 import {recordedSandbox, stopSandbox} from '../../sandbox/sandbox.js'
@@ -7,7 +8,9 @@ export default class SandboxDown extends BaseCommand<typeof SandboxDown> {
   static override summary = 'Stop the sandbox started by `reshard sandbox up` and remove its data'
   static override description =
     'Stops exactly the recorded processes, each by PID after checking it is still the redis-server on its port, ' +
-    'then removes the data directory and the state file. With no sandbox recorded it does nothing.'
+    'then removes the data directory and the state file. With no sandbox recorded it does nothing.' +
+    '\n\n' +
+    EXIT_CODE_HELP
 
   static override examples = ['<%= config.bin %> sandbox down']
 

@@ -1,3 +1,4 @@
+import {EXIT_CODE_HELP} from '../../errors.js'
 import {BaseCommand} from '../../cli/base-command.js'
 import {paint} from '../../output/colour.js'
 import {recordedSandbox, sandboxStatus} from '../../sandbox/sandbox.js'
@@ -6,6 +7,7 @@ import {nodeTable} from '../../sandbox/table.js'
 
 export default class SandboxStatus extends BaseCommand<typeof SandboxStatus> {
   static override summary = 'Show the recorded sandbox nodes, with PID alive/dead'
+  static override description = EXIT_CODE_HELP
   static override examples = ['<%= config.bin %> sandbox status', '<%= config.bin %> sandbox status --json']
 
   async run(): Promise<Record<string, unknown>> {

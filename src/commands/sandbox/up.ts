@@ -1,3 +1,4 @@
+import {EXIT_CODE_HELP} from '../../errors.js'
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base-command.js'
 import {paint} from '../../output/colour.js'
@@ -10,7 +11,9 @@ export default class SandboxUp extends BaseCommand<typeof SandboxUp> {
   static override description =
     'Nodes announce the hostnames nodeA, nodeB, ... (so `reshard move 100 --to nodeB` works), slots are spread evenly, ' +
     'and the command returns once every node reports cluster_state:ok and all agree. What was started is recorded, ' +
-    'so other commands find the sandbox with no connection flags and `reshard sandbox down` stops exactly those processes.'
+    'so other commands find the sandbox with no connection flags and `reshard sandbox down` stops exactly those processes.' +
+    '\n\n' +
+    EXIT_CODE_HELP
 
   static override examples = [
     '<%= config.bin %> sandbox up',
