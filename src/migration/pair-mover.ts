@@ -141,11 +141,17 @@ export class PairMover {
       this.checkSetSlot(toOpen, r1, 'IMPORTING', this.ctx.toLabel)
     }
     for (const m of wave) this.setState(m.slot, 'importing', m.keys ?? 0)
-    if (toOpen.length > 0) {
-      const r2 = await admin.setSlots(from, toOpen.map((m) => ({slot: m.slot, action: 'migrating' as const, nodeId: to})))
-      this.checkSetSlot(toOpen, r2, 'MIGRATING', this.ctx.fromLabel)
-    }
-    for (const m of wave) this.setState(m.slot, 'migrating', m.keys ?? 0)
+    // MIGRATING and a fresh count in one round trip: once a slot is MIGRATING the source can
+    // gain no new key of it, so a count of 0 here means there is nothing to stream.
+    const [r2, counts] = await Promise.all([
+      toOpen.length > 0 ? admin.setSlots(from, toOpen.map((m) => ({slot: m.slot, action: 'migrating' as const, nodeId: to}))) : Promise.resolve([]),
+      admin.countKeys(from, wave.map((m) => m.slot)),
+    ])
+    if (toOpen.length > 0) this.checkSetSlot(toOpen, r2, 'MIGRATING', this.ctx.fromLabel)
+    wave.forEach((m, i) => {
+      m.keys = counts[i]!
+      this.setState(m.slot, 'migrating', m.keys)
+    })
   }
 
   /** Step 3 for every slot of the wave; returns the slots that are now empty on the source. */
@@ -155,7 +161,7 @@ export class PairMover {
       if (this.ctx.stop.hard) break
       this.setState(m.slot, 'streaming', m.keys ?? 0)
       try {
-        if (await this.streamSlot(m.slot, m.keys ?? 0)) streamed.push(m)
+        if (m.keys === 0 || (await this.streamSlot(m.slot, m.keys ?? 0))) streamed.push(m)
         else break
       } catch (e) {
         this.fail(m.slot, e instanceof Error ? e.message : String(e))
