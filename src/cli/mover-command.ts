@@ -1,6 +1,5 @@
 // What move, apply, rebalance and drain share: confirmation, reporters, Ctrl-C handling, and
 // turning a run into a result document and an exit code.
-import {confirm} from '@inquirer/prompts'
 import {type Command} from '@oclif/core'
 import {AbortedError, EXIT, LeftOpenError, UsageError} from '../errors.js'
 import {EventBus} from '../events/events.js'
@@ -24,7 +23,7 @@ export abstract class MoverCommand<T extends typeof Command> extends BaseCommand
     }
     this.log(renderPreview(preview, session.topology))
     try {
-      return await confirm({message: `Move ${preview.todo.length} slot(s) with ${preview.keys} keys?`, default: false})
+      return await (await import('@inquirer/prompts')).confirm({message: `Move ${preview.todo.length} slot(s) with ${preview.keys} keys?`, default: false})
     } catch {
       throw new AbortedError('nothing was changed')
     }

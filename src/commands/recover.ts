@@ -1,4 +1,3 @@
-import {confirm} from '@inquirer/prompts'
 import {Flags} from '@oclif/core'
 import {AbortedError, EXIT_CODE_HELP, UsageError} from '../errors.js'
 import {EventBus} from '../events/events.js'
@@ -59,7 +58,7 @@ ${EXIT_CODE_HELP}`
         if (this.flags.yes || this.flags['dry-run']) return true
         if (!this.interactive) throw new UsageError('refusing to change the cluster without --yes: stdin is not a terminal', 'add --yes, or --dry-run to preview')
         try {
-          return await confirm({message: `Repair ${found.length} slot(s)${this.flags.rollback ? ' by rolling back' : ''}?`, default: false})
+          return await (await import('@inquirer/prompts')).confirm({message: `Repair ${found.length} slot(s)${this.flags.rollback ? ' by rolling back' : ''}?`, default: false})
         } catch {
           throw new AbortedError('nothing was changed')
         }

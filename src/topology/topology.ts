@@ -72,43 +72,43 @@ export function buildTopology(views: readonly NodeView[]): Topology {
   for (const v of answered) for (const l of v.lines!) if (!seen.has(l.id) || l.myself) seen.set(l.id, l)
 
   // Per-slot owner: majority over the views of reachable nodes, ties broken by the smallest id.
-  const votes: Array<Map<string, number> | undefined> = new Array(SLOT_COUNT)
-  const viewOwners: Array<{nodeId: string; owners: Array<string | null>}> = []
+  // Owners are kept as indexes into `ids` (typed arrays: this runs on every refresh).
+  const ids = [...seen.keys()].sort()
+  const index = new Map(ids.map((id, i) => [id, i]))
+  const viewOwners: Array<{nodeId: string; owners: Int32Array}> = []
   for (const v of answered) {
     const me = v.lines!.find((l) => l.myself)
-    const owners: Array<string | null> = new Array(SLOT_COUNT).fill(null)
+    const owners = new Int32Array(SLOT_COUNT).fill(-1)
     for (const l of v.lines!) {
       if (l.role !== 'primary') continue
-      for (const s of l.slots) owners[s] = l.id
+      const ix = index.get(l.id)!
+      for (const s of l.slots) owners[s] = ix
     }
     viewOwners.push({nodeId: me?.id ?? v.address, owners})
-    for (let s = 0; s < SLOT_COUNT; s++) {
-      const o = owners[s]
-      if (o === null || o === undefined) continue
-      let m = votes[s]
-      if (!m) votes[s] = m = new Map()
-      m.set(o, (m.get(o) ?? 0) + 1)
-    }
   }
-  const owners: Array<string | null> = new Array(SLOT_COUNT).fill(null)
+  const consensus = new Int32Array(SLOT_COUNT).fill(-1)
+  const tally = new Int32Array(ids.length)
   for (let s = 0; s < SLOT_COUNT; s++) {
-    const m = votes[s]
-    if (!m) continue
-    let best: string | null = null
-    let bestN = -1
-    for (const [id, n] of [...m.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
-      if (n > bestN) {
-        best = id
-        bestN = n
-      }
+    // fast path: every view agrees
+    const first = viewOwners[0]?.owners[s] ?? -1
+    let same = true
+    for (let v = 1; v < viewOwners.length && same; v++) same = viewOwners[v]!.owners[s] === first
+    if (same) {
+      consensus[s] = first
+      continue
     }
-    owners[s] = best
+    tally.fill(0)
+    for (const vo of viewOwners) if (vo.owners[s]! >= 0) tally[vo.owners[s]!]!++
+    let best = -1
+    for (let i = 0; i < tally.length; i++) if (tally[i]! > 0 && (best < 0 || tally[i]! > tally[best]!)) best = i
+    consensus[s] = best
   }
+  const owners: Array<string | null> = Array.from(consensus, (ix) => (ix >= 0 ? ids[ix]! : null))
 
   const disagreements: Disagreement[] = []
   for (const vo of viewOwners) {
     const diff: number[] = []
-    for (let s = 0; s < SLOT_COUNT; s++) if (vo.owners[s] !== owners[s]) diff.push(s)
+    for (let s = 0; s < SLOT_COUNT; s++) if (vo.owners[s] !== consensus[s]) diff.push(s)
     if (diff.length > 0) disagreements.push({nodeId: vo.nodeId, slots: diff})
   }
 
