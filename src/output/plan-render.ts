@@ -38,7 +38,7 @@ export function compactSlots(slots: readonly number[], width = SLOTS_WIDTH): str
 function describeOptions(plan: Plan, name: (id: string) => string): string {
   const o = plan.options
   const weights = o.weights && typeof o.weights === 'object' ? Object.entries(o.weights as Record<string, number>) : []
-  const w = weights.length > 0 ? `, weights ${weights.map(([id, v]) => `${name(id)}=${v}`).join(' ')}` : ''
+  const w = weights.length > 0 ? `, weights ${weights.map(([id, v]) => `${name(id)}=${v}`).sort().join(' ')}` : ''
   switch (plan.kind) {
     case 'rebalance':
       return `rebalance by ${String(o.by ?? 'slots')}, threshold ${String(o.threshold)}%${o.useEmptyPrimaries ? ', using empty primaries' : ''}${w}`

@@ -1,0 +1,42 @@
+// `reshard plan drain NODE`: the plan `reshard drain` would run, printed (or written with -o).
+import {Args, Flags} from '@oclif/core'
+import {BaseCommand} from '../../cli/base-command.js'
+import {EXIT_CODE_HELP} from '../../errors.js'
+import {planFromCluster, type DrainGoal} from '../../operations/plan.js'
+import {emitPlan, outputFlag} from './rebalance.js'
+
+export const drainArgs = {
+  node: Args.string({description: 'the primary to empty: id, id prefix, host:port or hostname', required: true}),
+}
+
+/** The planning flags `plan drain` and `drain` share. */
+export const drainFlags = {
+  to: Flags.string({char: 't', multiple: true, helpValue: 'NODE', description: 'primary that takes slots (repeatable). Default: every other primary, empty ones included'}),
+  weight: Flags.string({char: 'w', multiple: true, helpValue: 'NODE=N', description: 'share of a target (repeatable; default 1)'}),
+}
+
+export function drainGoal(node: string, f: {to?: string[]; weight?: string[]}): DrainGoal {
+  return {kind: 'drain', node, to: f.to, weights: f.weight}
+}
+
+export default class PlanDrain extends BaseCommand<typeof PlanDrain> {
+  static override summary = 'Plan emptying a primary: where each of its slots would go'
+  static override description = `Every slot of NODE goes to the other primaries (or the --to targets), filling the emptiest first by weight; the targets never trade slots among themselves. Changes nothing: prints the plan as tables, or the plan document with --json; -o writes the document for \`reshard apply\`.
+
+${EXIT_CODE_HELP}`
+  static override examples = [
+    '<%= config.bin %> plan drain nodeC',
+    '<%= config.bin %> plan drain 127.0.0.1:30003 --to nodeA --to nodeB -o drain.json',
+    '<%= config.bin %> plan drain nodeC --weight nodeA=2 --json',
+  ]
+  static override args = drainArgs
+  static override flags = {
+    ...drainFlags,
+    output: outputFlag,
+  }
+
+  async run(): Promise<void> {
+    const plan = await planFromCluster(await this.connection(), drainGoal(this.args.node, this.flags))
+    await emitPlan(plan, {output: this.flags.output, json: this.json, log: (s) => this.log(s)})
+  }
+}

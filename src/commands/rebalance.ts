@@ -1,0 +1,52 @@
+// `reshard rebalance`: `plan rebalance` + `apply` in one step; `--check` only tells (exit 10/0).
+import {Flags} from '@oclif/core'
+import {engineFlags} from '../cli/engine-flags.js'
+import {EXIT, EXIT_CODE_HELP, ReshardError} from '../errors.js'
+import {goalCommand, makePlan, writePlanFile} from '../operations/plan.js'
+import {openSession} from '../operations/session.js'
+import {rebalanceCheckDocument, renderRebalanceCheck, type RebalanceCheckDocument} from '../output/plan-render.js'
+import {PlanRunnerCommand, type PlanRunDocument} from './apply.js'
+import {outputFlag, rebalanceFlags, rebalanceGoal} from './plan/rebalance.js'
+
+export default class Rebalance extends PlanRunnerCommand<typeof Rebalance> {
+  static override summary = 'Spread slots evenly (or by weight) over the primaries, live'
+  static override description = `Makes the plan \`reshard plan rebalance\` would print and runs it like \`reshard apply\`: pairs that share no node move in parallel (--parallel). With --check nothing changes: exit 10 when moves are needed, 0 when every primary is within --threshold percent of its share.
+
+${EXIT_CODE_HELP}`
+  static override examples = [
+    '<%= config.bin %> rebalance --check',
+    '<%= config.bin %> rebalance --use-empty-primaries --yes',
+    '<%= config.bin %> rebalance --weight nodeA=2 --threshold 0 --dry-run',
+    '<%= config.bin %> rebalance --by keys --yes --json -o rebalance-plan.json',
+  ]
+  static override flags = {
+    ...rebalanceFlags,
+    check: Flags.boolean({description: 'change nothing: exit 10 when moves are needed, 0 when within the threshold'}),
+    output: outputFlag,
+    ...engineFlags,
+  }
+
+  async run(): Promise<PlanRunDocument | RebalanceCheckDocument> {
+    const goal = rebalanceGoal(this.flags)
+    const session = await openSession(await this.connection(), {dryRun: this.flags['dry-run'] && !this.flags.check})
+    this.onCleanup(() => session.close())
+    const plan = await makePlan(session.real, session.topology, goal)
+    if (this.flags.output) await writePlanFile(this.flags.output, plan)
+
+    if (this.flags.check) {
+      const doc = rebalanceCheckDocument(plan)
+      if (!doc.movesNeeded) {
+        this.log(renderRebalanceCheck(plan))
+        return doc
+      }
+      if (this.json) this.logJson(doc)
+      else this.log(renderRebalanceCheck(plan))
+      process.exitCode = EXIT.MOVES_NEEDED
+      throw Object.assign(new ReshardError('moves_needed', `${doc.moves} slot(s) to move`, EXIT.MOVES_NEEDED), {silent: true})
+    }
+
+    // Resuming: the saved plan finishes half-moved slots exactly; a new plan is made from the new layout.
+    const resume = this.flags.output ? `reshard apply ${this.flags.output} --yes` : `${goalCommand(goal, 'rebalance')} --yes`
+    return this.runPlan(session, plan, resume)
+  }
+}
