@@ -47,6 +47,13 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     this.flags = flags as BaseFlags<T>
     this.args = args as Interfaces.InferredArgs<T['args']>
     if (process.env.REDISCLI_AUTH) this.secrets.push(process.env.REDISCLI_AUTH)
+    // A closed pipe on stdout/stderr (`reshard ... | head`) must not kill a run half-way and
+    // leave slots open: output is dropped, the run goes on.
+    for (const stream of [process.stdout, process.stderr]) {
+      stream.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.code !== 'EPIPE') throw e
+      })
+    }
   }
 
   /** Connection options from flags, env and the sandbox state. */
@@ -98,16 +105,29 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     }
     const isParse = err.oclif?.exit !== undefined && !(err instanceof ReshardError)
     const code = err instanceof ReshardError ? err.exitCode : isParse ? EXIT.USAGE : EXIT.UNEXPECTED
-    const message = redact(err.message.split('\n')[0] ?? String(err), this.secrets)
-    const hint = err instanceof ReshardError ? err.hint : isParse ? `see \`reshard ${this.id ?? ''} --help\`` : undefined
+    // one line: a parse error's detail sits on its following lines ("Parsing --x\n\treason")
+    const oneLine = isParse
+      ? err.message
+          .split('\n')
+          .map((l) => l.trim())
+          .filter((l) => l && !/^See more help with/.test(l))
+          .join(': ')
+      : (err.message.split('\n')[0] ?? String(err))
+    const message = redact(oneLine, this.secrets)
+    const hint = err instanceof ReshardError ? err.hint : isParse ? `see \`reshard ${(this.id ?? '').replace(/:/g, ' ')} --help\`` : undefined
     if (this.jsonEnabled()) {
       const body =
         err instanceof ReshardError
           ? JSON.parse(redact(JSON.stringify(err.toJSON()), this.secrets))
           : {kind: isParse ? 'usage' : 'unexpected', message, exitCode: code}
-      this.logJson({ok: false, error: body})
+      // a run that failed still reports what it did (per-move outcomes)
+      const document = (err as {document?: Record<string, unknown>}).document
+      this.logJson(document ? {...JSON.parse(redact(JSON.stringify(document), this.secrets)), ok: false, error: body} : {ok: false, error: body})
     } else {
       process.stderr.write(`${paint.red('Error:')} ${message}\n`)
+      // a stale plan lists every difference
+      const differences = err instanceof ReshardError ? (err.details?.differences as string[] | undefined) : undefined
+      for (const d of differences ?? []) process.stderr.write(`  - ${redact(d, this.secrets)}\n`)
       if (hint) process.stderr.write(`${paint.dim(`  ${redact(hint, this.secrets)}`)}\n`)
       if (code === EXIT.UNEXPECTED && process.env.DEBUG) process.stderr.write(`${err.stack ?? ''}\n`)
     }

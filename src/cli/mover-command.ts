@@ -74,7 +74,9 @@ export abstract class MoverCommand<T extends typeof Command> extends BaseCommand
       return document
     } catch (e) {
       if (e instanceof LeftOpenError && stop.hard) {
-        throw new LeftOpenError('interrupted', stop.reason ?? 'interrupted', e.open, resumeCommand)
+        // keep the run document (per-move outcomes) and say why it stopped: a signal or the timeout
+        const kind = /exceeded --migration-timeout/.test(stop.reason ?? '') ? 'timeout' : 'interrupted'
+        throw Object.assign(new LeftOpenError(kind, stop.reason ?? 'interrupted', e.open, resumeCommand), {document: (e as {document?: unknown}).document})
       }
       throw e
     } finally {

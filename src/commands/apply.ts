@@ -2,10 +2,10 @@
 // changed), skip what is already done, and run the rest with the engine of `move`.
 // PlanRunnerCommand is what `apply`, `rebalance` and `drain` share.
 import {readFile} from 'node:fs/promises'
-import {Args, Errors, type Command} from '@oclif/core'
+import {Args, type Command} from '@oclif/core'
 import {engineFlags} from '../cli/engine-flags.js'
 import {MoverCommand} from '../cli/mover-command.js'
-import {EXIT_CODE_HELP, ReshardError, StalePlanError, UsageError, redact} from '../errors.js'
+import {EXIT_CODE_HELP, UsageError} from '../errors.js'
 import {assertPlanFits, DONE_REASON, planSummary, withDone, type PlanSummary} from '../operations/apply.js'
 import type {MoveRunDocument} from '../operations/run-moves.js'
 import type {Session} from '../operations/session.js'
@@ -51,27 +51,6 @@ export abstract class PlanRunnerCommand<T extends typeof Command> extends MoverC
       doc = withDone(await this.executeMoves(session, check.todo, resumeCommand), check.done)
     }
     return {...doc, plan: planSummary(plan, check.done.length)}
-  }
-
-  override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
-    // A stale plan lists every difference (the base command prints one line only).
-    if (err instanceof StalePlanError && !this.json) {
-      const secrets = process.env.REDISCLI_AUTH ? [process.env.REDISCLI_AUTH] : []
-      process.stderr.write(`${paint.red('Error:')} ${redact(err.message, secrets)}\n`)
-      for (const d of (err.details?.differences as string[] | undefined) ?? []) process.stderr.write(`  - ${redact(d, secrets)}\n`)
-      if (err.hint) process.stderr.write(`${paint.dim(`  ${err.hint}`)}\n`)
-      process.exitCode = err.exitCode
-      throw new Errors.ExitError(err.exitCode)
-    }
-    // A run that stopped still reports every move's outcome in --json.
-    const document = (err as {document?: MoveRunDocument}).document
-    if (err instanceof ReshardError && document && this.json) {
-      const secrets = process.env.REDISCLI_AUTH ? [process.env.REDISCLI_AUTH] : []
-      this.logJson(JSON.parse(redact(JSON.stringify({...document, ok: false, error: err.toJSON()}), secrets)))
-      process.exitCode = err.exitCode
-      throw new Errors.ExitError(err.exitCode)
-    }
-    return super.catch(err)
   }
 }
 

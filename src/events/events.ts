@@ -5,7 +5,10 @@ import type {SlotState} from '../migration/slot-state.js'
 export interface RunStarted {
   type: 'run-started'
   moves: number
+  /** Node ids, like every other event. */
   pairs: Array<{from: string; to: string; slots: number; keys: number}>
+  /** Node id -> the name people read (hostname or host:port). */
+  nodes: Record<string, string>
   keys: number
   dryRun: boolean
   parallel: number

@@ -88,7 +88,8 @@ export async function executeMoves(p: {
   bus.emit({
     type: 'run-started',
     moves: p.todo.length,
-    pairs: pairs.map((x) => ({from: label(x.from), to: label(x.to), slots: x.moves.length, keys: x.moves.reduce((a, m) => a + keysOf(m), 0)})),
+    pairs: pairs.map((x) => ({from: x.from, to: x.to, slots: x.moves.length, keys: x.moves.reduce((a, m) => a + keysOf(m), 0)})),
+    nodes: Object.fromEntries([...new Set(pairs.flatMap((x) => [x.from, x.to]))].map((id) => [id, label(id)])),
     keys: p.todo.reduce((a, m) => a + keysOf(m), 0),
     dryRun: admin.dryRun,
     parallel: opts.parallel,

@@ -117,7 +117,8 @@ export class PairMover {
         }
         const next = !stop.soft && !failure && waves[i + 1] ? this.open(waves[i + 1]!) : undefined
         const [fin, nxt] = await Promise.allSettled([this.finalize(streamed), next])
-        if (stop.hard) await this.closeUnstreamed(wave)
+        // opened but never streamed (Ctrl-C, or a failure in this wave): close them again
+        if (stop.hard || failure) await this.closeUnstreamed(wave)
         if (failure) throw failure
         if (fin.status === 'rejected') throw fin.reason
         if (nxt.status === 'rejected') throw nxt.reason

@@ -24,6 +24,7 @@ interface Ev {
   slot?: number
   parallel?: number
   pairs?: Array<{from: string; to: string; slots: number; keys: number}>
+  nodes?: Record<string, string>
 }
 
 function json<T = Record<string, unknown>>(r: CliResult): T {
@@ -175,7 +176,7 @@ describe('plan, apply, rebalance, drain (3 primaries + 1 added, 12000 keys)', ()
     const started = ev.find((e) => e.type === 'run-started')!
     expect(started.pairs).toHaveLength(2)
     expect(started.parallel).toBe(2)
-    expect(new Set(started.pairs!.flatMap((p) => [p.from, p.to]))).toEqual(new Set(['nodeA', 'nodeB', 'nodeC', 'nodeD']))
+    expect(new Set(started.pairs!.flatMap((p) => [started.nodes![p.from], started.nodes![p.to]]))).toEqual(new Set(['nodeA', 'nodeB', 'nodeC', 'nodeD']))
     // Interleaved: events of pair 2 occur between events of pair 1, and the other way round.
     const seq = ev.filter((e) => e.type === 'slot-state' || e.type === 'keys-moved').map((e) => `${e.from}>${e.to}`)
     const pairKeys = [...new Set(seq)]
