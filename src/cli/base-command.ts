@@ -111,6 +111,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
           .split('\n')
           .map((l) => l.trim())
           .filter((l) => l && !/^See more help with/.test(l))
+          .map((l) => l.replace(/:$/, ''))
           .join(': ')
       : (err.message.split('\n')[0] ?? String(err))
     const message = redact(oneLine, this.secrets)

@@ -2,7 +2,6 @@
 // turning a run into a result document and an exit code.
 import {type Command} from '@oclif/core'
 import {AbortedError, EXIT, LeftOpenError, UsageError} from '../errors.js'
-import {EventBus} from '../events/events.js'
 import {trackOpenSlots} from '../migration/open-tracker.js'
 import {StopControl} from '../migration/stop-control.js'
 import {runMoves, type MovePreview, type MoveRunDocument} from '../operations/run-moves.js'
@@ -32,7 +31,7 @@ export abstract class MoverCommand<T extends typeof Command> extends BaseCommand
   /** Run the moves with the right reporter, Ctrl-C handling and result document. */
   protected async executeMoves(session: Session, moves: MoveSpec[], resumeCommand: string): Promise<MoveRunDocument> {
     const f = this.flags as unknown as Record<string, unknown>
-    const bus = new EventBus()
+    const bus = session.bus
     const stop = new StopControl()
     const name = (id: string) => {
       const n = session.topology.nodes.find((x) => x.id === id)

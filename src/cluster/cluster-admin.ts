@@ -48,6 +48,9 @@ export interface ClusterAdmin {
   /** DUMP of keys on a node (ASKING first, so an importing node answers); null when absent,
    *  undefined when the node will not show it (it neither owns nor imports the slot). */
   dump(nodeId: string, keys: readonly Buffer[]): Promise<Array<Buffer | null | undefined>>
+  /** A canonical form of each key's value (type + contents, unordered types sorted), for when
+   *  two DUMPs differ only in encoding order; null when absent, undefined when unreadable. */
+  canonical(nodeId: string, keys: readonly Buffer[]): Promise<Array<Buffer | null | undefined>>
   /** Raw CLUSTER NODES text of one node. */
   clusterNodes(nodeId: string): Promise<string>
   /** Whether the node answers PING. */

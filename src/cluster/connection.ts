@@ -60,6 +60,7 @@ export async function resolveConnection(f: ConnectionFlags, ask?: (q: string) =>
     )
   }
   const seeds = seedTexts.filter((s) => s.trim() !== '').map(parseAddress)
+  if (seeds.length === 0) throw new UsageError('no seed address given', 'give a seed with -c host:port (or env RESHARD_CLUSTER)')
   let password = process.env.REDISCLI_AUTH || undefined
   if (f.askpass) {
     const askFn = ask ?? (await import('../prompts/password.js')).askPassword
@@ -141,7 +142,10 @@ export function mapConnectError(e: unknown, address: string, conn: ConnectionOpt
     return new ConnectionError(`TLS handshake with ${address} failed`, 'check that the server speaks TLS and that --cacert names its CA')
   }
   if (/ECONNREFUSED/.test(msg)) return new ConnectionError(`cannot connect to ${address}: connection refused`, 'check the address and that the node is running')
-  if (/ETIMEDOUT|timed? ?out/i.test(msg)) return new ConnectionError(`cannot connect to ${address}: timed out`, 'check the address and the network')
+  if (/ETIMEDOUT|timed? ?out/i.test(msg)) {
+    if (conn.tls) return new ConnectionError(`TLS handshake with ${address} timed out`, 'check that the server speaks TLS (a plain server never answers a TLS hello), or leave out --tls')
+    return new ConnectionError(`cannot connect to ${address}: timed out`, 'check the address and the network')
+  }
   if (/ENOTFOUND|EAI_AGAIN/.test(msg)) return new ConnectionError(`cannot resolve ${address}`, 'check the host name')
   return new ConnectionError(`cannot talk to ${address}: ${msg.split('\n')[0]}`, 'check the address, and --tls if the server uses TLS')
 }

@@ -9,6 +9,7 @@ import {connectNode, type ConnectionOptions} from './connection.js'
 export class NodePool {
   private clients = new Map<string, Redis>()
   private pending = new Map<string, Promise<Redis>>()
+  private closed = false
   constructor(readonly conn: ConnectionOptions) {}
 
   /** A connected client for host:port, reused. */
@@ -26,6 +27,11 @@ export class NodePool {
       this.pending.set(address, p)
       p.then(
         (c) => {
+          // a connect that finishes after close() (a slow seed) must not keep the process alive
+          if (this.closed) {
+            c.disconnect()
+            return
+          }
           this.clients.set(address, c)
           c.on('end', () => {
             if (this.clients.get(address) === c) this.clients.delete(address)
@@ -38,6 +44,7 @@ export class NodePool {
   }
 
   async close(): Promise<void> {
+    this.closed = true
     const all = [...this.clients.values()]
     this.clients.clear()
     await Promise.all(
@@ -69,30 +76,29 @@ async function viewOf(pool: NodePool, address: string, withKeys: boolean): Promi
 /** Read the whole cluster. Fails (typed) when no seed answers or a seed is not in cluster mode. */
 export async function discover(pool: NodePool, opts: {withKeys?: boolean} = {}): Promise<Topology> {
   const seeds = pool.conn.seeds.map((s) => `${s.host}:${s.port}`)
-  let first: NodeView | undefined
-  let lastError: Error | undefined
-  for (const address of seeds) {
+  // Seeds are asked at once: the first answer wins, so one dead seed costs no timeout.
+  const ask = async (address: string): Promise<NodeView> => {
+    const c = await pool.get(address)
     try {
-      const c = await pool.get(address)
-      let text: string
-      try {
-        text = String(await c.call('CLUSTER', 'NODES'))
-      } catch (e) {
-        const m = e instanceof Error ? e.message : String(e)
-        if (/cluster support disabled/i.test(m)) {
-          throw new PreconditionError('not_cluster', `${address} is not in cluster mode`, 'point -c at a node of a Redis Cluster (cluster-enabled yes)')
-        }
-        throw e
-      }
-      first = {address, lines: parseClusterNodes(text)}
-      break
+      return {address, lines: parseClusterNodes(String(await c.call('CLUSTER', 'NODES')))}
     } catch (e) {
-      if (e instanceof ReshardError && (e.kind === 'auth' || e.kind === 'not_cluster')) throw e
-      lastError = e as Error
+      const m = e instanceof Error ? e.message : String(e)
+      if (/cluster support disabled/i.test(m)) {
+        throw new PreconditionError('not_cluster', `${address} is not in cluster mode`, 'point -c at a node of a Redis Cluster (cluster-enabled yes)')
+      }
+      throw e
     }
   }
-  if (!first) {
-    if (lastError instanceof ReshardError) throw lastError
+  const tries = seeds.map((a) => ask(a))
+  let first: NodeView | undefined
+  try {
+    first = await Promise.any(tries)
+  } catch {
+    const errors = (await Promise.allSettled(tries)).map((r) => (r.status === 'rejected' ? r.reason : undefined))
+    // the most telling reason: a wrong password or a non-cluster node before "unreachable"
+    const typed = errors.filter((e): e is ReshardError => e instanceof ReshardError)
+    const best = typed.find((e) => e.kind === 'auth') ?? typed.find((e) => e.kind === 'not_cluster') ?? typed[0]
+    if (best) throw best
     throw new PreconditionError('unreachable', `no seed answered (${seeds.join(', ')})`, 'check the address and that the cluster is running')
   }
   const addresses = new Set<string>()

@@ -76,6 +76,10 @@ export class DryRunAdmin implements ClusterAdmin {
     return this.real.dump(nodeId, keys)
   }
 
+  canonical(nodeId: string, keys: readonly Buffer[]): Promise<Array<Buffer | null | undefined>> {
+    return this.real.canonical(nodeId, keys)
+  }
+
   clusterNodes(nodeId: string): Promise<string> {
     return this.real.clusterNodes(nodeId)
   }

@@ -8,6 +8,27 @@ import type {ClusterAdmin, MigrateBatch, MigrateOptions, MigrateOutcome, Migrate
 import {discover, NodePool} from './discovery.js'
 import type {ConnectionOptions} from './connection.js'
 
+// Type + contents of a key with unordered types sorted: equal values give equal replies even
+// when their DUMPs differ (a set's or hash's encoding order can differ between processes).
+// Streams and other types return false here and are compared by DUMP only.
+const CANONICAL_SCRIPT = `
+local k = KEYS[1]
+local t = redis.call('TYPE', k)['ok']
+if t == 'none' then return nil end
+local out = {t}
+local function add(v) out[#out + 1] = v end
+if t == 'string' then add(redis.call('GET', k))
+elseif t == 'list' then for _, v in ipairs(redis.call('LRANGE', k, 0, -1)) do add(v) end
+elseif t == 'set' then local m = redis.call('SMEMBERS', k); table.sort(m); for _, v in ipairs(m) do add(v) end
+elseif t == 'zset' then for _, v in ipairs(redis.call('ZRANGE', k, 0, -1, 'WITHSCORES')) do add(v) end
+elseif t == 'hash' then
+  local h = redis.call('HGETALL', k); local f = {}
+  for i = 1, #h, 2 do f[#f + 1] = h[i] .. '=' .. string.len(h[i]) .. '=' .. h[i + 1] end
+  table.sort(f); for _, v in ipairs(f) do add(v) end
+else add('dump-only') add(redis.call('DUMP', k)) end
+add('ttl'); add(tostring(redis.call('PTTL', k) > 0))
+return out`
+
 export class RedisClusterAdmin implements ClusterAdmin {
   readonly dryRun = false
   private topo?: Topology
@@ -113,13 +134,29 @@ export class RedisClusterAdmin implements ClusterAdmin {
           out.push(null)
           continue
         }
-        if (/^MOVED /.test(err.message)) {
+        if (/^MOVED |^CLUSTERDOWN/.test(err.message)) {
           out.push(undefined)
           continue
         }
         throw err
       }
       out.push((val as Buffer | null) ?? null)
+    }
+    return out
+  }
+
+  async canonical(nodeId: string, keys: readonly Buffer[]): Promise<Array<Buffer | null | undefined>> {
+    const c = await this.client(nodeId)
+    const out: Array<Buffer | null | undefined> = []
+    for (const k of keys) {
+      try {
+        await c.call('ASKING')
+        const r = (await c.callBuffer('EVAL', CANONICAL_SCRIPT, '1', k)) as Buffer[] | null
+        out.push(r === null ? null : Buffer.concat(r.flatMap((part) => [Buffer.from(String(part.length) + ':'), part])))
+      } catch (e) {
+        if (/^(MOVED|ASK|CLUSTERDOWN) /.test((e as Error).message)) out.push((e as Error).message.startsWith('ASK') ? null : undefined)
+        else throw e
+      }
     }
     return out
   }

@@ -94,6 +94,7 @@ export interface RecoverSlotDone {
 export interface RunFinished {
   type: 'run-finished'
   ok: boolean
+  dryRun: boolean
   slotsDone: number
   slotsSkipped: number
   slotsFailed: number

@@ -178,6 +178,7 @@ export async function executeMoves(p: {
   bus.emit({
     type: 'run-finished',
     ok,
+    dryRun: admin.dryRun,
     slotsDone: done.length,
     slotsSkipped: p.skipped.length,
     slotsFailed: results.filter((r) => r.outcome !== 'done').length,

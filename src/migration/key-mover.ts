@@ -6,6 +6,7 @@ import type {ClusterAdmin, MigrateBatch} from '../cluster/cluster-admin.js'
 import {ReshardError, TargetUnreachableError} from '../errors.js'
 import type {EventBus} from '../events/events.js'
 import {printable} from './migrate-args.js'
+import {compareValues} from './value-compare.js'
 import type {EngineOptions} from './options.js'
 import type {StopControl} from './stop-control.js'
 
@@ -153,14 +154,15 @@ async function resolveBusyKeys(ctx: KeyMoverCtx, slot: number, batchKeys: Buffer
   const busy = batchKeys.filter((_, i) => onTarget[i] !== null && onTarget[i] !== undefined)
   if (busy.length === 0) return new Set()
   const onSource = await admin.dump(from, busy)
-  const targetDump = busy.map((k) => onTarget[batchKeys.indexOf(k)]!)
+  const targetDump = busy.map((k) => onTarget[batchKeys.indexOf(k)])
+  const verdicts = await compareValues(admin, from, to, busy, onSource, targetDump)
   const same: Buffer[] = []
   const different: Buffer[] = []
   busy.forEach((k, i) => {
-    const s = onSource[i]
-    if (s === null) return // gone from the source meanwhile
-    // undefined: the source will not show its copy, so equality cannot be proven
-    if (opts.replace || (s !== undefined && s.equals(targetDump[i]!))) same.push(k)
+    const v = verdicts[i]
+    if (onSource[i] === null) return // gone from the source meanwhile
+    // 'unreadable': the source will not show its copy, so equality cannot be proven
+    if (opts.replace || v === 'same') same.push(k)
     else different.push(k)
   })
   if (different.length > 0) {

@@ -7,6 +7,8 @@ import {EXIT, ReshardError} from '../errors.js'
 import type {EventBus} from '../events/events.js'
 import {moveSlotKeys, SlotError} from '../migration/key-mover.js'
 import {printable} from '../migration/migrate-args.js'
+import {compareValues} from '../migration/value-compare.js'
+import {parseClusterNodes} from '../topology/cluster-nodes.js'
 import {DEFAULT_ENGINE_OPTIONS, type EngineOptions} from '../migration/options.js'
 import {diagnoseSlot, finalOwner, type SlotDiagnosis} from '../migration/recovery-cases.js'
 import {StopControl} from '../migration/stop-control.js'
@@ -156,36 +158,44 @@ async function recoverSlot(admin: ClusterAdmin, reader: ClusterAdmin, t: Topolog
   const claimant = d.claimant
   const holders = d.holders.filter((h) => h.id !== T)
 
-  // 1. Before any change: a key present on two nodes with different values cannot be decided.
-  const conflicts: string[] = []
-  let unreadable = false
-  for (const h of holders) {
-    const keys = await reader.getKeys(h.id, slot, h.keys + 100)
-    for (let i = 0; i < keys.length; i += 1000) {
-      const chunk = keys.slice(i, i + 1000)
-      const onT = await reader.dump(T, chunk)
-      const both = chunk.filter((_, j) => onT[j] !== null && onT[j] !== undefined)
-      if (both.length === 0) continue
-      const onH = await reader.dump(h.id, both)
-      both.forEach((k, j) => {
-        const a = onH[j]
-        const b = onT[chunk.indexOf(k)]
-        if (a === undefined && !opts.replace) {
-          unreadable = true
-          conflicts.push(printable(k))
-        } else if (a && b && !a.equals(b) && !opts.replace) conflicts.push(printable(k))
-      })
-    }
-  }
-  if (conflicts.length > 0) {
-    result.keys = conflicts.slice(0, 20)
-    return finish(
-      'undecidable',
-      `${conflicts.length} key(s) exist on ${name(T)} and elsewhere ${unreadable ? '(a copy that cannot be read to compare)' : 'with different values'}: ${conflicts.slice(0, 10).join(', ')}; re-run with --replace to keep the copies being moved`,
-    )
-  }
-
   try {
+    // 0. An unowned slot gets its owner first: no node serves (or even DUMPs) a key of a slot
+    //    nobody owns. Assigning it is the first step of any repair, so it is safe to do now.
+    if (d.case === 'unowned' && !admin.dryRun) {
+      step(`assign the slot to ${name(T)} (CLUSTER SETSLOT ${slot} NODE on every primary)`)
+      await setSlotOrThrow(admin, T, slot, 'node', T)
+      for (const p of primaries(t).filter((x) => x.reachable && x.id !== T)) await admin.setSlots(p.id, [{slot, action: 'node', nodeId: T}])
+      // a node that holds keys of the slot refuses SETSLOT NODE; it learns the owner by gossip
+      await waitForOwner(admin, holders.map((h) => h.id), slot, T, opts.verifyDeadlineMs)
+    }
+
+    // 1. Before any other change: a key present on two nodes with different values cannot be decided.
+    const conflicts: string[] = []
+    let unreadable = false
+    for (const h of holders) {
+      const keys = await reader.getKeys(h.id, slot, h.keys + 100)
+      for (let i = 0; i < keys.length; i += 1000) {
+        const chunk = keys.slice(i, i + 1000)
+        const onT = await reader.dump(T, chunk)
+        const both = chunk.filter((_, j) => onT[j] !== null && onT[j] !== undefined)
+        if (both.length === 0) continue
+        const onH = await reader.dump(h.id, both)
+        const verdicts = await compareValues(reader, h.id, T, both, onH, both.map((k) => onT[chunk.indexOf(k)]))
+        both.forEach((k, j) => {
+          if (opts.replace || verdicts[j] === 'same' || verdicts[j] === 'absent') return
+          if (verdicts[j] === 'unreadable') unreadable = true
+          conflicts.push(printable(k))
+        })
+      }
+    }
+    if (conflicts.length > 0) {
+      result.keys = conflicts.slice(0, 20)
+      return finish(
+        'undecidable',
+        `${conflicts.length} key(s) exist on ${name(T)} and elsewhere ${unreadable ? '(a copy that cannot be read to compare)' : 'with different values'}: ${conflicts.slice(0, 10).join(', ')}; re-run with --replace to keep the copies being moved`,
+      )
+    }
+
     const tNode = nodeById(t, T)!
     const tMarks = t.open.filter((m) => m.slot === slot && m.nodeId === T)
     const others = primaries(t).filter((p) => p.reachable && p.id !== T)
@@ -197,7 +207,15 @@ async function recoverSlot(admin: ClusterAdmin, reader: ClusterAdmin, t: Topolog
       await setSlotOrThrow(admin, m.nodeId, slot, 'stable')
     }
     // 3. Make T able to take the keys: owner already, importing from the claimant, or the new owner of an unowned slot.
-    const tClaims = tNode.claims.includes(slot)
+    let tClaims = tNode.claims.includes(slot) || (d.case === 'unowned' && !admin.dryRun)
+    if (tClaims && claimant && claimant !== T) {
+      // T still claims the slot but another node's claim wins (higher config epoch: a half-finalised
+      // move). Keys moved to T now would be dropped when that claim reaches it: T first adopts
+      // the winner as owner (it holds no key of the slot, or Redis refuses), then imports from it.
+      step(`let ${name(T)} accept ${name(claimant)} as the owner (CLUSTER SETSLOT ${slot} NODE on ${name(T)})`)
+      await setSlotOrThrow(admin, T, slot, 'node', claimant)
+      tClaims = false
+    }
     let tMigrating = tMarks.some((m) => m.state === 'migrating')
     if (tClaims && tMigrating && holders.length > 0) {
       // A MIGRATING node answers ASK for keys it lacks, even to RESTORE: close it so the keys can
@@ -281,6 +299,19 @@ async function recoverSlot(admin: ClusterAdmin, reader: ClusterAdmin, t: Topolog
     return finish(admin.dryRun ? 'dry-run' : 'fixed', `${direction === 'rollback' ? 'returned to' : 'owned by'} ${name(T)}${result.keysMoved ? `, ${result.keysMoved} key(s) moved` : ''}`)
   } catch (e) {
     return finish('failed', e instanceof Error ? e.message : String(e))
+  }
+}
+
+/** Poll the nodes' own views until each names `owner` for the slot (gossip). */
+async function waitForOwner(admin: ClusterAdmin, nodes: string[], slot: number, owner: string, deadlineMs: number): Promise<void> {
+  const deadline = Date.now() + deadlineMs
+  for (const id of nodes) {
+    for (;;) {
+      const lines = parseClusterNodes(await admin.clusterNodes(id))
+      if (lines.some((l) => l.id === owner && l.slots.includes(slot))) break
+      if (Date.now() > deadline) throw new SlotError('no_owner', `node ${id.slice(0, 8)} did not learn the new owner of slot ${slot} in time`)
+      await new Promise((r) => setTimeout(r, 100))
+    }
   }
 }
 

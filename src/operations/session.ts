@@ -3,11 +3,13 @@ import type {ClusterAdmin} from '../cluster/cluster-admin.js'
 import type {ConnectionOptions} from '../cluster/connection.js'
 import {DryRunAdmin} from '../cluster/dry-run-admin.js'
 import {RedisClusterAdmin} from '../cluster/redis-admin.js'
-import type {EventBus} from '../events/events.js'
+import {EventBus} from '../events/events.js'
 import type {Topology} from '../topology/topology.js'
 
 export interface Session {
   admin: ClusterAdmin
+  /** The events of this session: the engine's, and the dry-run's recorded commands. */
+  bus: EventBus
   real: RedisClusterAdmin
   topology: Topology
   close(): Promise<void>
@@ -15,13 +17,14 @@ export interface Session {
 
 export async function openSession(conn: ConnectionOptions, o: {dryRun?: boolean; bus?: EventBus; withKeys?: boolean} = {}): Promise<Session> {
   const {admin: real, topology} = await RedisClusterAdmin.connect(conn, {withKeys: o.withKeys})
+  const bus = o.bus ?? new EventBus()
   let admin: ClusterAdmin = real
   if (o.dryRun) {
-    const dry = new DryRunAdmin(real, (c) => o.bus?.emit({type: 'command', node: c.node, command: c.command, dryRun: true}), conn.password ? {user: conn.user, password: conn.password} : undefined)
+    const dry = new DryRunAdmin(real, (c) => bus.emit({type: 'command', node: c.node, command: c.command, dryRun: true}), conn.password ? {user: conn.user, password: conn.password} : undefined)
     await dry.refresh()
     admin = dry
   }
-  return {admin, real, topology, close: () => real.close()}
+  return {admin, bus, real, topology, close: () => real.close()}
 }
 
 /** Keys per slot on their owners, for totals and progress (COUNTKEYSINSLOT, pipelined). */

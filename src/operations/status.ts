@@ -44,7 +44,8 @@ export function statusOf(t: Topology): StatusDocument {
   }
   if (t.uncovered.length > 0) problems.push(`${t.uncovered.length} slot(s) are not covered by any primary: ${formatSlots(t.uncovered)}`)
   for (const d of t.disagreements) problems.push(`node ${name(d.nodeId)} disagrees on the owner of slot(s) ${formatSlots(d.slots)}`)
-  if (openSlots.length > 0) problems.push(`fix the open slots with: reshard recover --slot ${formatSlots(openSlots)}`)
+  const toRecover = [...new Set([...openSlots, ...t.uncovered])]
+  if (toRecover.length > 0) problems.push(`fix the ${openSlots.length > 0 ? 'open' : 'uncovered'} slots with: reshard recover --slot ${formatSlots(toRecover)}`)
   return {
     cluster: t.clusterId,
     healthy: problems.length === 0,

@@ -120,6 +120,7 @@ function describeEvent(e: MigrationEvent): string | undefined {
 }
 
 function finishLine(e: Extract<MigrationEvent, {type: 'run-finished'}>): string {
+  if (e.dryRun) return `dry run: would move ${e.slotsDone} slot(s) with ${e.keys} keys; nothing was sent` + (e.slotsSkipped ? `, ${e.slotsSkipped} skipped` : '')
   const verdict = e.ok ? paint.green('done') : paint.red('stopped')
   return `${verdict}: ${e.slotsDone} slot(s) moved, ${e.keys} keys in ${(e.ms / 1000).toFixed(2)} s (${e.keysPerSecond} keys/s)` +
     (e.slotsSkipped ? `, ${e.slotsSkipped} skipped` : '') +
