@@ -85,7 +85,7 @@ export class SlotAlreadyImportingError extends PreconditionError {
 }
 
 export class TargetUnreachableError extends ReshardError {
-  constructor(message: string, hint = 'check that the node is up and reachable, then run `reshard recover`') {
+  constructor(message: string, hint = 'check that the node is up and reachable') {
     super('target_unreachable', message, EXIT.LEFT_OPEN, hint)
   }
 }

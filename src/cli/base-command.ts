@@ -1,7 +1,7 @@
 // The base of every command: shared connection/output flags, and the one place where typed
 // errors become a one-line message (or a --json document) and an exit code.
 import {Command, Flags, Errors, type Interfaces} from '@oclif/core'
-import {EXIT, EXIT_CODE_HELP, ReshardError, redact} from '../errors.js'
+import {EXIT, EXIT_CODE_HELP, PreconditionError, ReshardError, redact} from '../errors.js'
 import {type ConnectionOptions, resolveConnection} from '../cluster/connection.js'
 import {paint} from '../output/colour.js'
 
@@ -102,6 +102,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     if ((err as {silent?: boolean}).silent && err instanceof ReshardError) {
       process.exitCode = err.exitCode
       throw new Errors.ExitError(err.exitCode)
+    }
+    // a Redis ACL refusal anywhere is a precondition (the user's permissions), not a crash
+    if (!(err instanceof ReshardError) && /^NOPERM/.test(err.message ?? '')) {
+      err = new PreconditionError('permission', `the user lacks a permission: ${err.message.replace(/^NOPERM\s*/, '')}`, 'grant the ACL listed under Permissions in the README')
     }
     const isParse = err.oclif?.exit !== undefined && !(err instanceof ReshardError)
     const code = err instanceof ReshardError ? err.exitCode : isParse ? EXIT.USAGE : EXIT.UNEXPECTED

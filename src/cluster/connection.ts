@@ -1,7 +1,7 @@
 // Connection options and per-node clients. Every Redis connection goes through ioredis.
 import {readFileSync} from 'node:fs'
 import {Redis, type RedisOptions} from 'ioredis'
-import {AuthError, ConnectionError, UsageError} from '../errors.js'
+import {AuthError, ConnectionError, PreconditionError, UsageError} from '../errors.js'
 import {readSandboxState} from '../sandbox/state.js'
 
 export interface TlsFiles {
@@ -131,7 +131,10 @@ export async function connectNode(conn: ConnectionOptions, host: string, port: n
 
 export function mapConnectError(e: unknown, address: string, conn: ConnectionOptions): Error {
   const msg = e instanceof Error ? e.message : String(e)
-  if (/WRONGPASS|invalid username-password|NOAUTH|Authentication required|AUTH.*(failed|called without)|NOPERM/i.test(msg)) {
+  if (/^NOPERM/.test(msg)) {
+    return new PreconditionError('permission', `${address}: the user lacks a permission: ${msg.replace(/^NOPERM\s*/, '')}`, 'grant the ACL listed under Permissions in the README')
+  }
+  if (/WRONGPASS|invalid username-password|NOAUTH|Authentication required|AUTH.*(failed|called without)/i.test(msg)) {
     return new AuthError(
       conn.password
         ? `authentication to ${address} failed: wrong user or password`

@@ -64,9 +64,15 @@ export class NodePool {
 async function viewOf(pool: NodePool, address: string, withKeys: boolean): Promise<NodeView> {
   try {
     const c = await pool.get(address)
-    const text = String(await c.call('CLUSTER', 'NODES'))
-    const keyCount = withKeys ? Number(await c.call('DBSIZE')) : undefined
-    return {address, lines: parseClusterNodes(text), keyCount}
+    // a stopped node must not hang discovery: no answer in time counts as unreachable
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<never>((_, rej) => {
+      timer = setTimeout(() => rej(new Error('no answer within 5 s')), 5000)
+      timer.unref()
+    })
+    const [text, keys] = await Promise.race([Promise.all([c.call('CLUSTER', 'NODES'), withKeys ? c.call('DBSIZE') : undefined]), late]).finally(() => clearTimeout(timer))
+    const keyCount = withKeys ? Number(keys) : undefined
+    return {address, lines: parseClusterNodes(String(text)), keyCount}
   } catch (e) {
     if (e instanceof ReshardError && e.kind === 'auth') throw e
     return {address, error: e instanceof Error ? e.message.split('\n')[0] : String(e)}
@@ -86,6 +92,7 @@ export async function discover(pool: NodePool, opts: {withKeys?: boolean} = {}):
       if (/cluster support disabled/i.test(m)) {
         throw new PreconditionError('not_cluster', `${address} is not in cluster mode`, 'point -c at a node of a Redis Cluster (cluster-enabled yes)')
       }
+      if (/^NOPERM/.test(m)) throw new PreconditionError('permission', `${address}: the user lacks a permission: ${m.replace(/^NOPERM\s*/, '')}`, 'grant the ACL listed under Permissions in the README')
       throw e
     }
   }
@@ -97,7 +104,7 @@ export async function discover(pool: NodePool, opts: {withKeys?: boolean} = {}):
     const errors = (await Promise.allSettled(tries)).map((r) => (r.status === 'rejected' ? r.reason : undefined))
     // the most telling reason: a wrong password or a non-cluster node before "unreachable"
     const typed = errors.filter((e): e is ReshardError => e instanceof ReshardError)
-    const best = typed.find((e) => e.kind === 'auth') ?? typed.find((e) => e.kind === 'not_cluster') ?? typed[0]
+    const best = typed.find((e) => e.kind === 'auth') ?? typed.find((e) => e.kind === 'permission') ?? typed.find((e) => e.kind === 'not_cluster') ?? typed[0]
     if (best) throw best
     throw new PreconditionError('unreachable', `no seed answered (${seeds.join(', ')})`, 'check the address and that the cluster is running')
   }

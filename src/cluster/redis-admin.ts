@@ -29,6 +29,18 @@ else add('dump-only') add(redis.call('DUMP', k)) end
 add('ttl'); add(tostring(redis.call('PTTL', k) > 0))
 return out`
 
+/** How long an admin command may wait for its node: a stopped node must not hang a run. */
+export const ADMIN_TIMEOUT_MS = 15_000
+
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const t = new Promise<never>((_, rej) => {
+    timer = setTimeout(() => rej(new ConnectionError(`${what} did not answer within ${Math.round(ms / 1000)} s`, 'check that the node is up and not blocked, then run `reshard check`')), ms)
+    timer.unref()
+  })
+  return Promise.race([p, t]).finally(() => clearTimeout(timer))
+}
+
 export class RedisClusterAdmin implements ClusterAdmin {
   readonly dryRun = false
   private topo?: Topology
@@ -68,13 +80,22 @@ export class RedisClusterAdmin implements ClusterAdmin {
     return this.pool.get(n.address)
   }
 
+  private label(nodeId: string): string {
+    const n = this.topo && nodeById(this.topo, nodeId)
+    return n ? (n.hostname ?? n.address) : nodeId.slice(0, 8)
+  }
+
   address(nodeId: string): {host: string; port: number} {
     const n = this.topo && nodeById(this.topo, nodeId)
     if (!n) throw new ConnectionError(`node ${nodeId.slice(0, 8)} is unknown`)
     return {host: n.host, port: n.port}
   }
 
-  async setSlots(nodeId: string, ops: readonly SetSlotOp[]): Promise<Array<string | undefined>> {
+  setSlots(nodeId: string, ops: readonly SetSlotOp[]): Promise<Array<string | undefined>> {
+    return within(this._setSlots(nodeId, ops), ADMIN_TIMEOUT_MS, `node ${this.label(nodeId)}`)
+  }
+
+  private async _setSlots(nodeId: string, ops: readonly SetSlotOp[]): Promise<Array<string | undefined>> {
     const c = await this.client(nodeId)
     return Promise.all(
       ops.map((op) => {
@@ -88,17 +109,30 @@ export class RedisClusterAdmin implements ClusterAdmin {
     )
   }
 
-  async countKeys(nodeId: string, slots: readonly number[]): Promise<number[]> {
+  countKeys(nodeId: string, slots: readonly number[]): Promise<number[]> {
+    return within(this._countKeys(nodeId, slots), ADMIN_TIMEOUT_MS, `node ${this.label(nodeId)}`)
+  }
+
+  private async _countKeys(nodeId: string, slots: readonly number[]): Promise<number[]> {
     const c = await this.client(nodeId)
     return Promise.all(slots.map((s) => c.call('CLUSTER', 'COUNTKEYSINSLOT', String(s)).then(Number)))
   }
 
-  async getKeys(nodeId: string, slot: number, count: number): Promise<Buffer[]> {
+  getKeys(nodeId: string, slot: number, count: number): Promise<Buffer[]> {
+    return within(this._getKeys(nodeId, slot, count), ADMIN_TIMEOUT_MS, `node ${this.label(nodeId)}`)
+  }
+
+  private async _getKeys(nodeId: string, slot: number, count: number): Promise<Buffer[]> {
     const c = await this.client(nodeId)
     return (await c.callBuffer('CLUSTER', 'GETKEYSINSLOT', String(slot), String(count))) as Buffer[]
   }
 
-  async migrate(sourceId: string, targetId: string, batches: readonly MigrateBatch[], o: MigrateOptions): Promise<MigrateResult> {
+  migrate(sourceId: string, targetId: string, batches: readonly MigrateBatch[], o: MigrateOptions): Promise<MigrateResult> {
+    // every batch may take up to its own timeout on the server
+    return within(this._migrate(sourceId, targetId, batches, o), o.timeoutMs * (batches.length + 1) + ADMIN_TIMEOUT_MS, `source ${this.label(sourceId)}`)
+  }
+
+  private async _migrate(sourceId: string, targetId: string, batches: readonly MigrateBatch[], o: MigrateOptions): Promise<MigrateResult> {
     const c = await this.client(sourceId)
     const {host, port} = this.address(targetId)
     const auth = this.conn.password ? {user: this.conn.user, password: this.conn.password} : undefined
@@ -116,7 +150,11 @@ export class RedisClusterAdmin implements ClusterAdmin {
     return {outcomes, listed: listing ? await listing : undefined}
   }
 
-  async dump(nodeId: string, keys: readonly Buffer[]): Promise<Array<Buffer | null | undefined>> {
+  dump(nodeId: string, keys: readonly Buffer[]): Promise<Array<Buffer | null | undefined>> {
+    return within(this._dump(nodeId, keys), ADMIN_TIMEOUT_MS, `node ${this.label(nodeId)}`)
+  }
+
+  private async _dump(nodeId: string, keys: readonly Buffer[]): Promise<Array<Buffer | null | undefined>> {
     const c = await this.client(nodeId)
     const p = c.pipeline()
     for (const k of keys) {
@@ -161,7 +199,11 @@ export class RedisClusterAdmin implements ClusterAdmin {
     return out
   }
 
-  async clusterNodes(nodeId: string): Promise<string> {
+  clusterNodes(nodeId: string): Promise<string> {
+    return within(this._clusterNodes(nodeId), ADMIN_TIMEOUT_MS, `node ${this.label(nodeId)}`)
+  }
+
+  private async _clusterNodes(nodeId: string): Promise<string> {
     const c = await this.client(nodeId)
     return String(await c.call('CLUSTER', 'NODES'))
   }

@@ -151,10 +151,22 @@ export async function moveSlotKeys(ctx: KeyMoverCtx, slot: number, total: number
 async function resolveBusyKeys(ctx: KeyMoverCtx, slot: number, batchKeys: Buffer[]): Promise<Set<string>> {
   const {admin, from, to, opts} = ctx
   const onTarget = await admin.dump(to, batchKeys)
-  const busy = batchKeys.filter((_, i) => onTarget[i] !== null && onTarget[i] !== undefined)
+  const unreadable = batchKeys.filter((_, i) => onTarget[i] === undefined)
+  if (unreadable.length > 0 && !opts.replace) {
+    // never retry blindly: a BUSYKEY we cannot look at would come back forever
+    const names = unreadable.slice(0, 10).map(printable)
+    throw new SlotError(
+      'busykey',
+      `slot ${slot}: the target answered BUSYKEY but its copies cannot be read to compare: ${names.join(', ')}`,
+      'the user needs +dump and +asking; or re-run with --replace to keep the source copies',
+      {slot, keys: names},
+    )
+  }
+  const busy = batchKeys.filter((_, i) => onTarget[i] !== null)
   if (busy.length === 0) return new Set()
   const onSource = await admin.dump(from, busy)
   const targetDump = busy.map((k) => onTarget[batchKeys.indexOf(k)])
+  if (opts.replace) return new Set(busy.map((k) => k.toString('latin1')))
   const verdicts = await compareValues(admin, from, to, busy, onSource, targetDump)
   const same: Buffer[] = []
   const different: Buffer[] = []

@@ -40,6 +40,6 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   batchDelayMs: 0,
   parallel: 4,
   verifyDeadlineMs: 20_000,
-  waveKeys: 2000,
-  waveSlots: 64,
+  waveKeys: 50_000,
+  waveSlots: 256,
 }

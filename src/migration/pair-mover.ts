@@ -2,6 +2,7 @@
 // are opened, streamed and finalized together so one round trip serves many slots; a slot with
 // many keys forms a wave of its own.
 import type {ClusterAdmin} from '../cluster/cluster-admin.js'
+import {TargetUnreachableError} from '../errors.js'
 import type {EventBus} from '../events/events.js'
 import type {Topology} from '../topology/topology.js'
 import {BatchSizer, moveSlotKeys} from './key-mover.js'
@@ -115,6 +116,9 @@ export class PairMover {
           failure = e
           streamed = (e as {streamed?: ClassifiedMove[]}).streamed ?? []
         }
+        // A target that stopped answering gets no more commands: what is open stays open for
+        // `recover` (waiting on it would only hang the run).
+        if (failure instanceof TargetUnreachableError) throw failure
         const next = !stop.soft && !failure && waves[i + 1] ? this.open(waves[i + 1]!) : undefined
         const [fin, nxt] = await Promise.allSettled([this.finalize(streamed), next])
         // opened but never streamed (Ctrl-C, or a failure in this wave): close them again
