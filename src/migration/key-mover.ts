@@ -56,7 +56,8 @@ export class BatchSizer {
   observe(keys: number, batches: number, ms: number): void {
     if (this.fixed || keys < 8 || batches === 0 || ms <= 0) return
     const perKey = ms / keys
-    const wanted = Math.floor(this.opts.maxPauseMs / perKey)
+    // aim a little under the budget: the cost per key varies from batch to batch
+    const wanted = Math.floor((this.opts.maxPauseMs * 0.9) / perKey)
     // move halfway toward the measured ideal: smooth, and never more than 4x at a time
     const next = Math.round((this.size + Math.min(wanted, this.size * 4)) / 2)
     this.size = Math.max(this.opts.minBatchKeys, Math.min(this.opts.maxBatchKeys, next))
