@@ -41,5 +41,5 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   parallel: 4,
   verifyDeadlineMs: 20_000,
   waveKeys: 50_000,
-  waveSlots: 256,
+  waveSlots: 1024,
 }
