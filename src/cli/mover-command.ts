@@ -8,6 +8,7 @@ import {runMoves, type MovePreview, type MoveRunDocument} from '../operations/ru
 import type {Session} from '../operations/session.js'
 import type {MoveSpec} from '../migration/preflight.js'
 import {paint} from '../output/colour.js'
+import {nameOf} from '../topology/topology.js'
 import {attachReporter, chooseReporterMode} from '../output/progress.js'
 import {renderPreview} from '../output/plan-table.js'
 import {BaseCommand} from './base-command.js'
@@ -33,10 +34,7 @@ export abstract class MoverCommand<T extends typeof Command> extends BaseCommand
     const f = this.flags as unknown as Record<string, unknown>
     const bus = session.bus
     const stop = new StopControl()
-    const name = (id: string) => {
-      const n = session.topology.nodes.find((x) => x.id === id)
-      return n?.hostname ?? n?.address ?? id.slice(0, 8)
-    }
+    const name = (id: string) => nameOf(session.topology, id)
     const openNow = trackOpenSlots(bus, name)
     const reporter = attachReporter(bus, chooseReporterMode({json: this.json, quiet: Boolean(f.quiet)}), process.stdout, name)
     let interrupts = 0

@@ -5,6 +5,7 @@ import {PreconditionError, ReshardError} from '../errors.js'
 import {parseClusterNodes} from '../topology/cluster-nodes.js'
 import {buildTopology, type NodeView, type Topology} from '../topology/topology.js'
 import {connectNode, type ConnectionOptions} from './connection.js'
+import {within} from './timeout.js'
 
 export class NodePool {
   private clients = new Map<string, Redis>()
@@ -65,12 +66,7 @@ async function viewOf(pool: NodePool, address: string, withKeys: boolean): Promi
   try {
     const c = await pool.get(address)
     // a stopped node must not hang discovery: no answer in time counts as unreachable
-    let timer: NodeJS.Timeout | undefined
-    const late = new Promise<never>((_, rej) => {
-      timer = setTimeout(() => rej(new Error('no answer within 5 s')), 5000)
-      timer.unref()
-    })
-    const [text, keys] = await Promise.race([Promise.all([c.call('CLUSTER', 'NODES'), withKeys ? c.call('DBSIZE') : undefined]), late]).finally(() => clearTimeout(timer))
+    const [text, keys] = await within(Promise.all([c.call('CLUSTER', 'NODES'), withKeys ? c.call('DBSIZE') : undefined]), 5000, address)
     const keyCount = withKeys ? Number(keys) : undefined
     return {address, lines: parseClusterNodes(String(text)), keyCount}
   } catch (e) {

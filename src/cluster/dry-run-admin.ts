@@ -2,7 +2,7 @@
 // it is recorded instead of sent, and the key listing is simulated so the engine's loop runs
 // exactly as it would for real (DESIGN.md §3).
 import type {Topology} from '../topology/topology.js'
-import {nodeById} from '../topology/topology.js'
+import {nameOf, nodeById} from '../topology/topology.js'
 import {buildMigrateArgs, describeMigrate} from '../migration/migrate-args.js'
 import type {ClusterAdmin, MigrateBatch, MigrateOptions, MigrateResult, SetSlotOp} from './cluster-admin.js'
 
@@ -24,8 +24,7 @@ export class DryRunAdmin implements ClusterAdmin {
   ) {}
 
   private label(nodeId: string): string {
-    const n = this.topo && nodeById(this.topo, nodeId)
-    return n ? (n.hostname ?? n.address) : nodeId.slice(0, 8)
+    return nameOf(this.topo, nodeId)
   }
 
   private record(nodeId: string, command: string): void {

@@ -3,9 +3,10 @@
 import type {Redis} from 'ioredis'
 import {ConnectionError} from '../errors.js'
 import {buildMigrateArgs} from '../migration/migrate-args.js'
-import {nodeById, type Topology} from '../topology/topology.js'
+import {nameOf, nodeById, type Topology} from '../topology/topology.js'
 import type {ClusterAdmin, MigrateBatch, MigrateOptions, MigrateOutcome, MigrateResult, SetSlotOp} from './cluster-admin.js'
 import {discover, NodePool} from './discovery.js'
+import {within} from './timeout.js'
 import type {ConnectionOptions} from './connection.js'
 
 // Type + contents of a key with unordered types sorted: equal values give equal replies even
@@ -31,15 +32,6 @@ return out`
 
 /** How long an admin command may wait for its node: a stopped node must not hang a run. */
 export const ADMIN_TIMEOUT_MS = 15_000
-
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const t = new Promise<never>((_, rej) => {
-    timer = setTimeout(() => rej(new ConnectionError(`${what} did not answer within ${Math.round(ms / 1000)} s`, 'check that the node is up and not blocked, then run `reshard check`')), ms)
-    timer.unref()
-  })
-  return Promise.race([p, t]).finally(() => clearTimeout(timer))
-}
 
 export class RedisClusterAdmin implements ClusterAdmin {
   readonly dryRun = false
@@ -81,8 +73,7 @@ export class RedisClusterAdmin implements ClusterAdmin {
   }
 
   private label(nodeId: string): string {
-    const n = this.topo && nodeById(this.topo, nodeId)
-    return n ? (n.hostname ?? n.address) : nodeId.slice(0, 8)
+    return nameOf(this.topo, nodeId)
   }
 
   address(nodeId: string): {host: string; port: number} {
@@ -211,7 +202,7 @@ export class RedisClusterAdmin implements ClusterAdmin {
   async ping(nodeId: string): Promise<boolean> {
     try {
       const c = await this.client(nodeId)
-      await Promise.race([c.ping(), new Promise((_, rej) => setTimeout(() => rej(new Error('timeout')), 2000).unref())])
+      await within(c.ping(), 2000, `node ${this.label(nodeId)}`)
       return true
     } catch {
       return false

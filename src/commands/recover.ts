@@ -6,7 +6,7 @@ import {openSession} from '../operations/session.js'
 import {attachReporter, chooseReporterMode} from '../output/progress.js'
 import {paint} from '../output/colour.js'
 import {parseSlots} from '../topology/slot-set.js'
-import {nodeById, shortName} from '../topology/topology.js'
+import {nameOf} from '../topology/topology.js'
 import {BaseCommand} from '../cli/base-command.js'
 import {engineFlags, engineOptionsFrom} from '../cli/engine-flags.js'
 
@@ -42,8 +42,7 @@ ${EXIT_CODE_HELP}`
     this.onCleanup(() => reporter.stop())
     const name = (id?: string) => {
       if (!id) return '-'
-      const n = nodeById(session.topology, id)
-      return n ? shortName(n) : id.slice(0, 8)
+      return nameOf(session.topology, id)
     }
     const doc = await recover(session, bus, {
       slots,

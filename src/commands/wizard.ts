@@ -14,7 +14,7 @@ import {planDrain, planRebalance} from '../planner/index.js'
 import {askPassword} from '../prompts/password.js'
 import * as q from '../prompts/wizard-questions.js'
 import {formatSlots} from '../topology/slot-set.js'
-import {nodeById, primaries, shortName, type Topology} from '../topology/topology.js'
+import {nameOf, nodeById, primaries, type Topology} from '../topology/topology.js'
 import {MoverCommand} from '../cli/mover-command.js'
 import {engineFlags} from '../cli/engine-flags.js'
 
@@ -93,7 +93,7 @@ ${EXIT_CODE_HELP}`
       const to = await q.askNode('To which primary?', choices, [from])
       const slots = await this.askSlots(session, from)
       moves = movesFor(t, {slots, to, from})
-      this.equivalent = `reshard move ${formatSlots(slots)} --from ${this.nameOf(t, from)} --to ${this.nameOf(t, to)} --yes`
+      this.equivalent = `reshard move ${formatSlots(slots)} --from ${nameOf(t, from)} --to ${nameOf(t, to)} --yes`
     } else if (task === 'rebalance') {
       const threshold = await q.askThreshold()
       const plan = planRebalance(t, {threshold, useEmptyPrimaries: true})
@@ -106,7 +106,7 @@ ${EXIT_CODE_HELP}`
     } else {
       const node = await q.askNode('Drain which primary?', choices.filter((c) => c.slots > 0))
       moves = planDrain(t, node).moves
-      this.equivalent = `reshard drain ${this.nameOf(t, node)} --yes`
+      this.equivalent = `reshard drain ${nameOf(t, node)} --yes`
     }
     const doc: MoveRunDocument = await this.executeMoves(session, moves, this.equivalent)
     this.log('')
@@ -173,8 +173,4 @@ ${EXIT_CODE_HELP}`
       .map((p) => ({id: p.id, hostname: p.hostname, address: p.address, slots: p.slots.length, keys: p.keyCount}))
   }
 
-  private nameOf(t: Topology, id: string): string {
-    const n = nodeById(t, id)
-    return n ? shortName(n) : id
-  }
 }

@@ -4,7 +4,7 @@
 import type {ClusterAdmin} from '../cluster/cluster-admin.js'
 import {LeftOpenError, ReshardError, type OpenSlot} from '../errors.js'
 import type {EventBus} from '../events/events.js'
-import {nodeById, shortName, type Topology} from '../topology/topology.js'
+import {nameOf, type Topology} from '../topology/topology.js'
 import type {EngineOptions} from './options.js'
 import {PairMover, type SlotResult} from './pair-mover.js'
 import type {ClassifiedMove, MoveSpec} from './preflight.js'
@@ -80,10 +80,7 @@ export async function executeMoves(p: {
   let topology = p.topology
   const started = Date.now()
   const pairs = groupPairs(p.todo)
-  const label = (id: string) => {
-    const n = nodeById(topology, id)
-    return n ? shortName(n) : id.slice(0, 8)
-  }
+  const label = (id: string) => nameOf(topology, id)
   const keysOf = (m: MoveSpec) => m.keys ?? 0
   bus.emit({
     type: 'run-started',

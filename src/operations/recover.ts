@@ -13,7 +13,7 @@ import {DEFAULT_ENGINE_OPTIONS, type EngineOptions} from '../migration/options.j
 import {diagnoseSlot, finalOwner, type SlotDiagnosis} from '../migration/recovery-cases.js'
 import {StopControl} from '../migration/stop-control.js'
 import {SLOT_COUNT} from '../topology/slot-set.js'
-import {nodeById, primaries, shortName, type Topology} from '../topology/topology.js'
+import {nameOf, nodeById, primaries, type Topology} from '../topology/topology.js'
 import type {Session} from './session.js'
 
 export interface RecoverOptions {
@@ -137,10 +137,7 @@ export async function recover(session: Session, bus: EventBus, o: RecoverOptions
 }
 
 async function recoverSlot(admin: ClusterAdmin, reader: ClusterAdmin, t: Topology, d: SlotDiagnosis, rollback: boolean, opts: EngineOptions, bus: EventBus): Promise<RecoverSlotResult> {
-  const name = (id: string) => {
-    const n = nodeById(t, id)
-    return n ? shortName(n) : id.slice(0, 8)
-  }
+  const name = (id: string) => nameOf(t, id)
   const slot = d.slot
   const step = (action: string) => bus.emit({type: 'recover-step', slot, case: d.case, action})
   const direction: RecoverSlotResult['direction'] = d.source && d.target ? (rollback ? 'rollback' : 'forward') : 'none'

@@ -6,7 +6,7 @@ import {executeMoves, defaultParallel, type RunResult} from '../migration/execut
 import {DEFAULT_ENGINE_OPTIONS, type EngineOptions} from '../migration/options.js'
 import {assertClusterReady, classifyMoves, type MoveSpec} from '../migration/preflight.js'
 import {StopControl} from '../migration/stop-control.js'
-import {nodeById, shortName, type Topology} from '../topology/topology.js'
+import {nameOf, type Topology} from '../topology/topology.js'
 import {countSlotKeys, type Session} from './session.js'
 
 export interface MovePreview {
@@ -67,10 +67,7 @@ export async function runMoves(i: RunMovesInput): Promise<{result: RunResult; do
   const engine: EngineOptions = {...DEFAULT_ENGINE_OPTIONS, parallel: defaultParallel(todoWithKeys), ...stripUndefined(i.engine ?? {})}
   const stop = i.stop ?? new StopControl()
   const result = await executeMoves({admin: session.admin, topology: t, todo: todoWithKeys, skipped, opts: engine, bus, stop})
-  const label = (id: string) => {
-    const n = nodeById(t, id)
-    return n ? shortName(n) : id.slice(0, 8)
-  }
+  const label = (id: string) => nameOf(t, id)
   const document: MoveRunDocument = {
     ok: result.ok,
     dryRun: session.admin.dryRun,

@@ -3,7 +3,7 @@
 import type {ConnectionOptions} from '../cluster/connection.js'
 import {RedisClusterAdmin} from '../cluster/redis-admin.js'
 import {formatSlots, SLOT_COUNT} from '../topology/slot-set.js'
-import {nodeById, primaries, replicasOf, shortName, type Topology} from '../topology/topology.js'
+import {nameOf, primaries, replicasOf, shortName, type Topology} from '../topology/topology.js'
 
 export interface StatusDocument {
   cluster: string
@@ -29,10 +29,7 @@ export interface StatusDocument {
 }
 
 export function statusOf(t: Topology): StatusDocument {
-  const name = (id: string) => {
-    const n = nodeById(t, id)
-    return n ? shortName(n) : id.slice(0, 8)
-  }
+  const name = (id: string) => nameOf(t, id)
   const prim = primaries(t)
   const problems: string[] = []
   const unreachable = t.nodes.filter((n) => !n.reachable).map((n) => ({address: n.address, error: n.error}))

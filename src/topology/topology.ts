@@ -198,6 +198,12 @@ export function shortName(n: Pick<TopoNode, 'id' | 'address' | 'hostname'>): str
   return n.hostname ?? n.address
 }
 
+/** A node id as people read it: hostname or host:port, or an id prefix when the node is unknown. */
+export function nameOf(t: Topology | undefined, id: string): string {
+  const n = t && nodeById(t, id)
+  return n ? shortName(n) : id.slice(0, 8)
+}
+
 export function describeSlots(slots: number[]): string {
   return slots.length === 0 ? '-' : formatSlots(slots)
 }
