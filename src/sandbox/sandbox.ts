@@ -280,7 +280,7 @@ async function convergenceProblem(clients: Map<number, Redis>, expected: Expecte
     const bad = lines.find((l) => l.failed)
     if (bad) return `${HOST}:${port} sees ${bad.host}:${bad.port} as ${bad.flags.join(',')}`
     const canon = lines
-      .map((l) => `${l.id} ${l.host}:${l.port} ${l.role} ${l.primaryId ?? '-'} ${formatSlots(l.slots)}`)
+      .map((l) => `${l.id} ${l.host}:${l.port} ${l.role} ${l.primaryId ?? '-'} ${formatSlots(l.slots)} ${l.hostname ?? '-'}`)
       .sort()
       .join('\n')
     views.set(port, canon)
