@@ -33,6 +33,24 @@ export interface MigrateResult {
   listed?: Buffer[]
 }
 
+/**
+ * An ordered command stream from one source to one target (the fast path of step 3): every call
+ * is written to the source's connection at once, in call order, so MIGRATEs run back to back on
+ * the server and a listing sees exactly what the MIGRATEs written before it left.
+ */
+export interface MigrationChannel {
+  migrate(batch: MigrateBatch): Promise<MigrateOutcome>
+  /** CLUSTER GETKEYSINSLOT behind everything written before it. */
+  getKeys(slot: number, count: number): Promise<Buffer[]>
+}
+
+export interface ChannelOptions {
+  timeoutMs: number
+  asking?: boolean
+  /** How many MIGRATEs may be queued ahead of one (bounds the wait for its reply). */
+  inFlight: number
+}
+
 export interface ClusterAdmin {
   readonly dryRun: boolean
   /** Re-read every node's view. Roles and owners are never cached across calls. */
@@ -45,6 +63,8 @@ export interface ClusterAdmin {
   getKeys(nodeId: string, slot: number, count: number): Promise<Buffer[]>
   /** MIGRATE batches from source to target, all sent back to back on the source connection. */
   migrate(sourceId: string, targetId: string, batches: readonly MigrateBatch[], o: MigrateOptions): Promise<MigrateResult>
+  /** An ordered MIGRATE/listing stream on the source's connection (see MigrationChannel). */
+  channel(sourceId: string, targetId: string, o: ChannelOptions): Promise<MigrationChannel>
   /** DUMP of keys on a node (ASKING first, so an importing node answers); null when absent,
    *  undefined when the node will not show it (it neither owns nor imports the slot). */
   dump(nodeId: string, keys: readonly Buffer[]): Promise<Array<Buffer | null | undefined>>

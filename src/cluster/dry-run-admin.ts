@@ -4,7 +4,7 @@
 import type {Topology} from '../topology/topology.js'
 import {nameOf, nodeById} from '../topology/topology.js'
 import {buildMigrateArgs, describeMigrate} from '../migration/migrate-args.js'
-import type {ClusterAdmin, MigrateBatch, MigrateOptions, MigrateResult, SetSlotOp} from './cluster-admin.js'
+import type {ChannelOptions, ClusterAdmin, MigrateBatch, MigrationChannel, MigrateOptions, MigrateResult, SetSlotOp} from './cluster-admin.js'
 
 export interface RecordedCommand {
   node: string
@@ -69,6 +69,13 @@ export class DryRunAdmin implements ClusterAdmin {
     }
     const listed = o.listAfter ? await this.getKeys(sourceId, o.listAfter.slot, o.listAfter.count) : undefined
     return {outcomes: batches.map(() => ({ok: true, nokey: false})), listed}
+  }
+
+  async channel(sourceId: string, targetId: string, o: ChannelOptions): Promise<MigrationChannel> {
+    return {
+      migrate: async (b) => (await this.migrate(sourceId, targetId, [b], {timeoutMs: o.timeoutMs, asking: o.asking})).outcomes[0]!,
+      getKeys: (slot, count) => this.getKeys(sourceId, slot, count),
+    }
   }
 
   dump(nodeId: string, keys: readonly Buffer[]): Promise<Array<Buffer | null | undefined>> {

@@ -4,9 +4,10 @@ import type {Redis} from 'ioredis'
 import {ConnectionError} from '../errors.js'
 import {buildMigrateArgs} from '../migration/migrate-args.js'
 import {nameOf, nodeById, type Topology} from '../topology/topology.js'
-import type {ClusterAdmin, MigrateBatch, MigrateOptions, MigrateOutcome, MigrateResult, SetSlotOp} from './cluster-admin.js'
+import type {ChannelOptions, ClusterAdmin, MigrateBatch, MigrationChannel, MigrateOptions, MigrateOutcome, MigrateResult, SetSlotOp} from './cluster-admin.js'
 import {discover, NodePool} from './discovery.js'
 import {within} from './timeout.js'
+import {sendEncoded} from './encoded-command.js'
 import type {ConnectionOptions} from './connection.js'
 
 // Type + contents of a key with unordered types sorted: equal values give equal replies even
@@ -139,6 +140,27 @@ export class RedisClusterAdmin implements ClusterAdmin {
     const listing = o.listAfter ? (c.callBuffer('CLUSTER', 'GETKEYSINSLOT', String(o.listAfter.slot), String(o.listAfter.count)) as Promise<Buffer[]>) : undefined
     const outcomes = await Promise.all(pending)
     return {outcomes, listed: listing ? await listing : undefined}
+  }
+
+  async channel(sourceId: string, targetId: string, o: ChannelOptions): Promise<MigrationChannel> {
+    const c = await this.client(sourceId)
+    const {host, port} = this.address(targetId)
+    const auth = this.conn.password ? {user: this.conn.user, password: this.conn.password} : undefined
+    const what = `source ${this.label(sourceId)}`
+    // a MIGRATE may wait behind the ones queued ahead of it, each up to its own timeout
+    const budget = o.timeoutMs * (Math.max(1, o.inFlight) + 1) + ADMIN_TIMEOUT_MS
+    return {
+      migrate: (b) => {
+        // synchronous up to the write: call order is wire order
+        if (o.asking) void c.call('ASKING').catch(() => undefined)
+        const reply = sendEncoded(c, ['MIGRATE', ...buildMigrateArgs({host, port, keys: b.keys, timeoutMs: o.timeoutMs, replace: b.replace, auth})]).then(
+          (r): MigrateOutcome => ({ok: true, nokey: String(r) === 'NOKEY'}),
+          (e: Error): MigrateOutcome => ({ok: false, error: e.message}),
+        )
+        return within(reply, budget, what)
+      },
+      getKeys: (slot, count) => within(c.callBuffer('CLUSTER', 'GETKEYSINSLOT', String(slot), String(count)) as Promise<Buffer[]>, budget, what),
+    }
   }
 
   dump(nodeId: string, keys: readonly Buffer[]): Promise<Array<Buffer | null | undefined>> {

@@ -6,6 +6,7 @@ import {TargetUnreachableError} from '../errors.js'
 import type {EventBus} from '../events/events.js'
 import type {Topology} from '../topology/topology.js'
 import {BatchSizer, moveSlotKeys} from './key-mover.js'
+import {streamSlots} from './slot-streamer.js'
 import type {EngineOptions} from './options.js'
 import {type ClassifiedMove, otherPrimaries} from './preflight.js'
 import {SlotMachine, type SlotState} from './slot-state.js'
@@ -102,12 +103,30 @@ export class PairMover {
   async run(): Promise<SlotResult[]> {
     const {stop} = this.ctx
     const waves = this.waves()
+    // Waves overlap: wave i+1 opens while wave i streams its last keys' finalization, and
+    // streams while wave i is finalized (SETSLOT rounds cost an fsync each on the nodes). Waves
+    // are finalized strictly in order.
+    let finalizing: Promise<void> = Promise.resolve()
+    let finalizeError: {e: unknown} | undefined
+    const settle = async () => {
+      await finalizing.catch(() => undefined)
+      if (finalizeError) throw finalizeError.e
+    }
     try {
-      // The next wave opens while the previous one is finalized: fewer idle round trips.
       let opening: Promise<void> | undefined = waves[0] ? this.open(waves[0]) : undefined
       for (let i = 0; i < waves.length; i++) {
-        await opening
         const wave = waves[i]!
+        try {
+          await opening
+        } catch (e) {
+          await settle()
+          throw e
+        }
+        if (finalizeError) {
+          // the wave before failed to finalize: stream no more
+          await this.closeUnstreamed(wave)
+          throw finalizeError.e
+        }
         let streamed: ClassifiedMove[] = []
         let failure: unknown
         try {
@@ -118,17 +137,28 @@ export class PairMover {
         }
         // A target that stopped answering gets no more commands: what is open stays open for
         // `recover` (waiting on it would only hang the run).
-        if (failure instanceof TargetUnreachableError) throw failure
+        if (failure instanceof TargetUnreachableError) {
+          await finalizing.catch(() => undefined)
+          throw failure
+        }
         const next = !stop.soft && !failure && waves[i + 1] ? this.open(waves[i + 1]!) : undefined
-        const [fin, nxt] = await Promise.allSettled([this.finalize(streamed), next])
-        // opened but never streamed (Ctrl-C, or a failure in this wave): close them again
-        if (stop.hard || failure) await this.closeUnstreamed(wave)
-        if (failure) throw failure
-        if (fin.status === 'rejected') throw fin.reason
-        if (nxt.status === 'rejected') throw nxt.reason
+        next?.catch(() => undefined)
+        finalizing = finalizing.then(() => this.finalize(streamed))
+        finalizing.catch((e: unknown) => {
+          finalizeError ??= {e}
+        })
+        if (stop.hard || failure) {
+          // opened but never streamed (Ctrl-C, or a failure in this wave): close them again
+          await finalizing.catch(() => undefined)
+          await this.closeUnstreamed(wave)
+          if (failure) throw failure
+          await settle()
+          break
+        }
         opening = next
         if (stop.soft) break
       }
+      await settle()
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e)
       for (const [slot, m] of this.machines) if (m.state !== 'complete' && m.state !== 'aborted' && !this.results.get(slot)!.error && m.state !== 'pending') this.fail(slot, msg)
@@ -159,18 +189,48 @@ export class PairMover {
     })
   }
 
-  /** Step 3 for every slot of the wave; returns the slots that are now empty on the source. */
+  /**
+   * Step 3 for every slot of the wave; returns the slots that are now empty on the source. The
+   * fast path streams them all back to back; a slot it could not prove empty goes through the
+   * careful per-slot loop, which starts with a fresh listing and handles every error case.
+   */
   private async stream(wave: ClassifiedMove[]): Promise<ClassifiedMove[]> {
+    const {admin, from, to, opts, bus, stop, toLabel, throttle} = this.ctx
+    let proven = new Set<number>()
+    let fastError: unknown
+    try {
+      proven = await streamSlots(
+        {admin, from, to, toLabel, opts, bus, stop, throttle},
+        wave.filter((m) => (m.keys ?? 0) > 0).map((m) => ({slot: m.slot, total: m.keys!})),
+        this.sizer,
+        {
+          onStart: (slot) => this.setState(slot, 'streaming', this.results.get(slot)!.keys),
+          moved: (slot) => this.results.get(slot)!.keys,
+          addMoved: (slot, n) => {
+            this.results.get(slot)!.keys += n
+          },
+        },
+      )
+    } catch (e) {
+      fastError = e
+    }
     const streamed: ClassifiedMove[] = []
     for (const m of wave) {
-      if (this.ctx.stop.hard) break
+      if (stop.hard) break
       this.setState(m.slot, 'streaming', m.keys ?? 0)
+      if (m.keys === 0 || proven.has(m.slot)) {
+        streamed.push(m)
+        continue
+      }
       try {
-        if (m.keys === 0 || (await this.streamSlot(m.slot, m.keys ?? 0))) streamed.push(m)
+        if (fastError !== undefined) throw fastError
+        if (await this.streamSlot(m.slot, m.keys ?? 0)) streamed.push(m)
         else break
       } catch (e) {
         this.fail(m.slot, e instanceof Error ? e.message : String(e))
-        this.ctx.stop.request('soft', `slot ${m.slot} failed`)
+        stop.request('soft', `slot ${m.slot} failed`)
+        // slots after it that the fast path proved empty are finalized all the same
+        for (const later of wave.slice(wave.indexOf(m) + 1)) if (proven.has(later.slot)) streamed.push(later)
         throw Object.assign(e as object, {streamed})
       }
     }
