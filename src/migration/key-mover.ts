@@ -52,12 +52,13 @@ export class BatchSizer {
   get keys(): number {
     return this.size
   }
-  /** A round of `batches` MIGRATEs moved `keys` keys in `ms`. */
+  /** `batches` MIGRATEs that ran as one pause of the source moved `keys` keys in `ms`. */
   observe(keys: number, batches: number, ms: number): void {
     if (this.fixed || keys < 8 || batches === 0 || ms <= 0) return
     const perKey = ms / keys
-    // aim a little under the budget: the cost per key varies from batch to batch
-    const wanted = Math.floor((this.opts.maxPauseMs * 0.9) / perKey)
+    // aim a little under the budget (the cost per key varies from batch to batch), for the
+    // whole group of batches that ran without a break
+    const wanted = Math.floor((this.opts.maxPauseMs * 0.9) / perKey / batches)
     // move halfway toward the measured ideal: smooth, and never more than 4x at a time
     const next = Math.round((this.size + Math.min(wanted, this.size * 4)) / 2)
     this.size = Math.max(this.opts.minBatchKeys, Math.min(this.opts.maxBatchKeys, next))

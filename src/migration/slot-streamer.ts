@@ -27,6 +27,40 @@ export interface StreamHooks {
   addMoved(slot: number, count: number): void
 }
 
+/**
+ * What the source's pauses cost. Small MIGRATEs written back to back can reach the server in
+ * one read; it then runs them in a row and flushes their replies together, so other clients
+ * wait for the whole group. Replies that arrive together form one pause: the batch size is
+ * fitted so that a group stays within --max-pause.
+ */
+export class PauseMeter {
+  /** Replies closer than this came from one flush of the server. */
+  static readonly TOGETHER_MS = 0.25
+  private group: {start: number; keys: number; batches: number} | undefined
+  constructor(
+    private readonly sizer: BatchSizer,
+    private last = performance.now(),
+  ) {}
+
+  reply(sentAt: number, keys: number, now = performance.now()): void {
+    if (this.group && now - this.last < PauseMeter.TOGETHER_MS) {
+      this.group.keys += keys
+      this.group.batches++
+    } else {
+      this.flush()
+      // the server started this batch when it was written or when the one before it ended
+      this.group = {start: Math.max(sentAt, this.last), keys, batches: 1}
+    }
+    this.last = now
+  }
+
+  flush(): void {
+    const g = this.group
+    if (g && g.keys > 0) this.sizer.observe(g.keys, g.batches, this.last - g.start)
+    this.group = undefined
+  }
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** Streams the slots in order; returns the slots proven empty on the source. */
@@ -41,7 +75,7 @@ export async function streamSlots(ctx: KeyMoverCtx, slots: readonly StreamSlot[]
   const troubled = new Set<number>()
   let halted = false
   let fatal: unknown
-  let lastReply = performance.now()
+  const pause = new PauseMeter(sizer)
   const halt = (e?: unknown) => {
     halted = true
     if (e !== undefined) fatal ??= e
@@ -58,10 +92,7 @@ export async function streamSlots(ctx: KeyMoverCtx, slots: readonly StreamSlot[]
       .migrate({keys, replace: opts.replace})
       .then(
         (o) => {
-          const now = performance.now()
-          // the server started this batch when it was written or when the one before it ended
-          const ms = now - Math.max(sentAt, lastReply)
-          lastReply = now
+          pause.reply(sentAt, o.ok ? keys.length : 0)
           if (!o.ok) {
             troubled.add(slot)
             halt()
@@ -70,7 +101,6 @@ export async function streamSlots(ctx: KeyMoverCtx, slots: readonly StreamSlot[]
           hooks.addMoved(slot, keys.length)
           const moved = hooks.moved(slot)
           bus.emit({type: 'keys-moved', slot, from, to, count: keys.length, slotMoved: moved, slotTotal: Math.max(total, moved)})
-          sizer.observe(keys.length, 1, ms)
         },
         (e: unknown) => {
           troubled.add(slot)
@@ -125,6 +155,7 @@ export async function streamSlots(ctx: KeyMoverCtx, slots: readonly StreamSlot[]
     halt(e)
   }
   await Promise.allSettled([...inflight, ...pending])
+  pause.flush()
   if (fatal !== undefined) throw fatal
   for (const s of slots) {
     if (!proven.has(s.slot)) continue

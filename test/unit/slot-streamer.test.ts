@@ -7,7 +7,7 @@ import {encodeCommand} from '../../src/cluster/encoded-command.js'
 import {EventBus, type MigrationEvent} from '../../src/events/events.js'
 import {BatchSizer} from '../../src/migration/key-mover.js'
 import {DEFAULT_ENGINE_OPTIONS, type EngineOptions} from '../../src/migration/options.js'
-import {LIST_CHUNK, streamSlots} from '../../src/migration/slot-streamer.js'
+import {LIST_CHUNK, PauseMeter, streamSlots} from '../../src/migration/slot-streamer.js'
 import {StopControl} from '../../src/migration/stop-control.js'
 
 type Op = {kind: 'migrate'; batch: MigrateBatch; resolve: (o: MigrateOutcome) => void} | {kind: 'list'; slot: number; count: number; resolve: (k: Buffer[]) => void}
@@ -158,6 +158,32 @@ describe('streamSlots (fast path of step 3)', () => {
     const last = events.filter((e) => e.type === 'keys-moved').at(-1) as Extract<MigrationEvent, {type: 'keys-moved'}>
     expect(last.slotMoved).toBe(80)
     expect(last.slotTotal).toBe(80)
+  })
+})
+
+describe('PauseMeter', () => {
+  const opts = {...DEFAULT_ENGINE_OPTIONS, maxPauseMs: 10, initialBatchKeys: 1000}
+  it('replies flushed together count as one pause: the batches are sized so the group fits --max-pause', () => {
+    const sizer = new BatchSizer(opts)
+    const meter = new PauseMeter(sizer, 0)
+    // two 1000-key batches written at t=0, both answered at t=20 ms (one flush): a 20 ms pause
+    for (let i = 0; i < 6; i++) {
+      const t = 1000 + i * 21
+      meter.reply(t - 20, 1000, t)
+      meter.reply(t - 20, 1000, t + 0.01)
+    }
+    meter.flush()
+    // 10 us per key, two batches per pause: about 450 keys per batch keeps the pause near 9 ms
+    expect(sizer.keys).toBeGreaterThan(350)
+    expect(sizer.keys).toBeLessThan(600)
+  })
+  it('replies apart are separate pauses, each timed from when the server could start it', () => {
+    const sizer = new BatchSizer(opts)
+    const meter = new PauseMeter(sizer, 0)
+    // back to back: each batch waited behind the one before, each took 5 ms for 1000 keys
+    for (let i = 0; i < 8; i++) meter.reply(0, 1000, 1000 + 5 * i)
+    meter.flush()
+    expect(sizer.keys).toBeGreaterThan(1500)
   })
 })
 
