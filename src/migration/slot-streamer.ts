@@ -13,6 +13,11 @@ import type {BatchSizer, KeyMoverCtx} from './key-mover.js'
 /** Keys listed at once: a slot with more is listed again behind its batches (one round trip per chunk). */
 export const LIST_CHUNK = 20_000
 
+/** A listing costs the source ~0.04 us per key: keep it well inside the pause budget too. */
+export function listChunk(maxPauseMs: number): number {
+  return Math.max(1000, Math.min(LIST_CHUNK, Math.round(maxPauseMs * 2000)))
+}
+
 export interface StreamSlot {
   slot: number
   /** Keys counted when the slot was opened. */
@@ -28,10 +33,11 @@ export interface StreamHooks {
 }
 
 /**
- * What the source's pauses cost. Small MIGRATEs written back to back can reach the server in
- * one read; it then runs them in a row and flushes their replies together, so other clients
- * wait for the whole group. Replies that arrive together form one pause: the batch size is
- * fitted so that a group stays within --max-pause.
+ * What the source's pauses cost. With `depth` MIGRATEs queued, a client's command can wait
+ * behind up to `depth` of them; and small MIGRATEs written back to back can reach the server in
+ * one read, run in a row and have their replies flushed together. So replies that arrive
+ * together form one pause, and a batch gets 1/depth of --max-pause (at least): what a client
+ * waits behind our MIGRATEs stays within --max-pause.
  */
 export class PauseMeter {
   /** Replies closer than this came from one flush of the server. */
@@ -39,6 +45,7 @@ export class PauseMeter {
   private group: {start: number; keys: number; batches: number} | undefined
   constructor(
     private readonly sizer: BatchSizer,
+    private readonly depth = 1,
     private last = performance.now(),
   ) {}
 
@@ -56,7 +63,7 @@ export class PauseMeter {
 
   flush(): void {
     const g = this.group
-    if (g && g.keys > 0) this.sizer.observe(g.keys, g.batches, this.last - g.start)
+    if (g && g.keys > 0) this.sizer.observe(g.keys, Math.max(g.batches, this.depth), this.last - g.start)
     this.group = undefined
   }
 }
@@ -69,13 +76,14 @@ export async function streamSlots(ctx: KeyMoverCtx, slots: readonly StreamSlot[]
   const proven = new Set<number>()
   if (slots.length === 0) return proven
   const depth = Math.max(1, opts.pipeline)
+  const chunk = listChunk(opts.maxPauseMs)
   const ch: MigrationChannel = await admin.channel(from, to, {timeoutMs: opts.migrateTimeoutMs, asking: ctx.asking, inFlight: depth})
   const inflight = new Set<Promise<void>>()
   const pending: Array<Promise<unknown>> = []
   const troubled = new Set<number>()
   let halted = false
   let fatal: unknown
-  const pause = new PauseMeter(sizer)
+  const pause = new PauseMeter(sizer, depth)
   const halt = (e?: unknown) => {
     halted = true
     if (e !== undefined) fatal ??= e
@@ -113,12 +121,12 @@ export async function streamSlots(ctx: KeyMoverCtx, slots: readonly StreamSlot[]
   }
 
   // the listing of the next slot is written early: it waits behind the batches in flight
-  let listing: Promise<Buffer[]> = ch.getKeys(slots[0]!.slot, LIST_CHUNK)
+  let listing: Promise<Buffer[]> = ch.getKeys(slots[0]!.slot, chunk)
   try {
     for (let i = 0; i < slots.length && !halted && !stop.hard; i++) {
       const {slot, total} = slots[i]!
       let keys = await listing
-      listing = i + 1 < slots.length ? ch.getKeys(slots[i + 1]!.slot, LIST_CHUNK) : Promise.resolve([])
+      listing = i + 1 < slots.length ? ch.getKeys(slots[i + 1]!.slot, chunk) : Promise.resolve([])
       // the prefetched listing must never be left unobserved (a timeout would be unhandled)
       listing.catch(() => undefined)
       hooks.onStart(slot)
@@ -131,8 +139,8 @@ export async function streamSlots(ctx: KeyMoverCtx, slots: readonly StreamSlot[]
         if (halted || stop.hard) break
         // what this slot's batches left: replies arrive in order, so every batch of the slot has
         // its outcome when this listing resolves
-        const check = ch.getKeys(slot, LIST_CHUNK)
-        if (keys.length < LIST_CHUNK) {
+        const check = ch.getKeys(slot, chunk)
+        if (keys.length < chunk) {
           pending.push(
             check.then(
               (left) => {
