@@ -88,17 +88,19 @@ export class RedisClusterAdmin implements ClusterAdmin {
   }
 
   private async _setSlots(nodeId: string, ops: readonly SetSlotOp[]): Promise<Array<string | undefined>> {
+    if (ops.length === 0) return []
     const c = await this.client(nodeId)
-    return Promise.all(
-      ops.map((op) => {
-        const args: string[] = ['SETSLOT', String(op.slot), op.action.toUpperCase()]
-        if (op.action !== 'stable') args.push(op.nodeId!)
-        return c.call('CLUSTER', ...args).then(
-          () => undefined,
-          (e: Error) => e.message,
-        )
-      }),
-    )
+    // one write for the whole list (a call per command would be a socket write each)
+    const p = c.pipeline()
+    for (const op of ops) {
+      if (op.action === 'stable') p.call('CLUSTER', 'SETSLOT', String(op.slot), 'STABLE')
+      else p.call('CLUSTER', 'SETSLOT', String(op.slot), op.action.toUpperCase(), op.nodeId!)
+    }
+    const res = (await p.exec()) ?? []
+    return ops.map((_, i) => {
+      const [err] = res[i] ?? [new Error('no reply')]
+      return err ? err.message : undefined
+    })
   }
 
   countKeys(nodeId: string, slots: readonly number[]): Promise<number[]> {
@@ -106,8 +108,16 @@ export class RedisClusterAdmin implements ClusterAdmin {
   }
 
   private async _countKeys(nodeId: string, slots: readonly number[]): Promise<number[]> {
+    if (slots.length === 0) return []
     const c = await this.client(nodeId)
-    return Promise.all(slots.map((s) => c.call('CLUSTER', 'COUNTKEYSINSLOT', String(s)).then(Number)))
+    const p = c.pipeline()
+    for (const s of slots) p.call('CLUSTER', 'COUNTKEYSINSLOT', String(s))
+    const res = (await p.exec()) ?? []
+    return slots.map((_, i) => {
+      const [err, n] = res[i] ?? [new Error('no reply'), null]
+      if (err) throw err
+      return Number(n)
+    })
   }
 
   getKeys(nodeId: string, slot: number, count: number): Promise<Buffer[]> {
