@@ -1,6 +1,7 @@
 // The base of every command: shared connection/output flags, and the one place where typed
 // errors become a one-line message (or a --json document) and an exit code.
-import {Command, Flags, Errors, type Interfaces} from '@oclif/core'
+import {Command, Errors, Flags} from './oclif.js'
+import type {Interfaces} from '@oclif/core'
 import {EXIT, EXIT_CODE_HELP, PreconditionError, ReshardError, redact} from '../errors.js'
 import {type ConnectionOptions, resolveConnection} from '../cluster/connection.js'
 import {paint} from '../output/colour.js'

@@ -1,5 +1,5 @@
 // Flags shared by every command that moves slots (move, apply, rebalance, drain).
-import {Flags} from '@oclif/core'
+import {Flags} from './oclif.js'
 import type {EngineOptions} from '../migration/options.js'
 
 export const engineFlags = {

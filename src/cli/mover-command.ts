@@ -1,6 +1,6 @@
 // What move, apply, rebalance and drain share: confirmation, reporters, Ctrl-C handling, and
 // turning a run into a result document and an exit code.
-import {type Command} from '@oclif/core'
+import type {Command} from '@oclif/core/command'
 import {AbortedError, EXIT, LeftOpenError, UsageError} from '../errors.js'
 import {trackOpenSlots} from '../migration/open-tracker.js'
 import {StopControl} from '../migration/stop-control.js'
@@ -10,7 +10,6 @@ import type {MoveSpec} from '../migration/preflight.js'
 import {paint} from '../output/colour.js'
 import {nameOf} from '../topology/topology.js'
 import {attachReporter, chooseReporterMode} from '../output/progress.js'
-import {renderPreview} from '../output/plan-table.js'
 import {BaseCommand} from './base-command.js'
 import {engineOptionsFrom} from './engine-flags.js'
 
@@ -21,7 +20,7 @@ export abstract class MoverCommand<T extends typeof Command> extends BaseCommand
     if (!this.interactive) {
       throw new UsageError('refusing to change the cluster without --yes: stdin is not a terminal', 'add --yes to run without confirmation, or --dry-run to preview')
     }
-    this.log(renderPreview(preview, session.topology))
+    this.log((await import('../output/plan-table.js')).renderPreview(preview, session.topology))
     try {
       return await (await import('@inquirer/prompts')).confirm({message: `Move ${preview.todo.length} slot(s) with ${preview.keys} keys?`, default: false})
     } catch {

@@ -3,11 +3,13 @@
 // MIGRATE of a batch carries up to thousands of binary keys; encoding them in one exact-size
 // Buffer avoids ioredis' per-argument strings and chunk list (issue: no per-key allocations in
 // the hot path).
+import {createRequire} from 'node:module'
 import type {Redis} from 'ioredis'
-import CommandModule from 'ioredis/built/Command.js'
 
+// required, not imported, like ioredis' Redis client (see connection.ts)
 type CommandCtor = typeof import('ioredis/built/Command.js').default
-const Command = (CommandModule as unknown as {default: CommandCtor}).default ?? (CommandModule as unknown as CommandCtor)
+const CommandModule = createRequire(import.meta.url)('ioredis/built/Command.js') as unknown
+const Command = (CommandModule as {default: CommandCtor}).default ?? (CommandModule as CommandCtor)
 
 /** RESP encoding of a command: `*n`, then `$len` and the bytes of each argument. */
 export function encodeCommand(args: ReadonlyArray<string | Buffer>): Buffer {

@@ -2,7 +2,8 @@
 // changed), skip what is already done, and run the rest with the engine of `move`.
 // PlanRunnerCommand is what `apply`, `rebalance` and `drain` share.
 import {readFile} from 'node:fs/promises'
-import {Args, type Command} from '@oclif/core'
+import {Args} from '../cli/oclif.js'
+import type {Command} from '@oclif/core/command'
 import {engineFlags} from '../cli/engine-flags.js'
 import {MoverCommand} from '../cli/mover-command.js'
 import {EXIT_CODE_HELP, UsageError} from '../errors.js'

@@ -1,4 +1,4 @@
-import {Args, Flags} from '@oclif/core'
+import {Args, Flags} from '../cli/oclif.js'
 import {EXIT_CODE_HELP} from '../errors.js'
 import {movesFor} from '../operations/move.js'
 import type {MoveRunDocument} from '../operations/run-moves.js'

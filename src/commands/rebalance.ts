@@ -1,5 +1,5 @@
 // `reshard rebalance`: `plan rebalance` + `apply` in one step; `--check` only tells (exit 10/0).
-import {Flags} from '@oclif/core'
+import {Flags} from '../cli/oclif.js'
 import {engineFlags} from '../cli/engine-flags.js'
 import {EXIT, EXIT_CODE_HELP, ReshardError} from '../errors.js'
 import {goalCommand, makePlan, writePlanFile} from '../operations/plan.js'

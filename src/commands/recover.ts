@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import {Flags} from '../cli/oclif.js'
 import {AbortedError, EXIT_CODE_HELP, UsageError} from '../errors.js'
 import {EventBus} from '../events/events.js'
 import {recover, type RecoverDocument} from '../operations/recover.js'

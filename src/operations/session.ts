@@ -1,7 +1,6 @@
 // Opening and closing the connection to a cluster, shared by every operation.
 import type {ClusterAdmin} from '../cluster/cluster-admin.js'
 import type {ConnectionOptions} from '../cluster/connection.js'
-import {DryRunAdmin} from '../cluster/dry-run-admin.js'
 import {RedisClusterAdmin} from '../cluster/redis-admin.js'
 import {EventBus} from '../events/events.js'
 import type {Topology} from '../topology/topology.js'
@@ -20,6 +19,7 @@ export async function openSession(conn: ConnectionOptions, o: {dryRun?: boolean;
   const bus = o.bus ?? new EventBus()
   let admin: ClusterAdmin = real
   if (o.dryRun) {
+    const {DryRunAdmin} = await import('../cluster/dry-run-admin.js')
     const dry = new DryRunAdmin(real, (c) => bus.emit({type: 'command', node: c.node, command: c.command, dryRun: true}), conn.password ? {user: conn.user, password: conn.password} : undefined)
     await dry.refresh()
     admin = dry

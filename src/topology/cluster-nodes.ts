@@ -2,6 +2,7 @@
 // Line: <id> <ip:port@cport[,hostname]> <flags> <primary-id|-> <ping> <pong> <epoch> <link> <slot>...
 // A primary reports its own open slots only on its `myself` line: "[slot->-id]" (migrating)
 // and "[slot-<-id]" (importing) (DESIGN.md §1).
+import {MAX_SLOT, slotRange} from './slot-set.js'
 
 export type Role = 'primary' | 'replica'
 
@@ -53,7 +54,7 @@ function parseLine(line: string): NodeLine {
   const myself = flags.includes('myself')
   const role: Role = flags.includes('slave') || flags.includes('replica') ? 'replica' : 'primary'
   const failed = flags.some((x) => x === 'fail' || x === 'fail?' || x === 'handshake' || x === 'noaddr')
-  const slots: number[] = []
+  let slots: number[] = []
   const migrating = new Map<number, string>()
   const importing = new Map<number, string>()
   for (const tok of f.slice(8)) {
@@ -67,11 +68,7 @@ function parseLine(line: string): NodeLine {
     }
     const dash = tok.indexOf('-')
     if (dash < 0) slots.push(Number(tok))
-    else {
-      const lo = Number(tok.slice(0, dash))
-      const hi = Number(tok.slice(dash + 1))
-      for (let s = lo; s <= hi; s++) slots.push(s)
-    }
+    else slots = withRange(slots, Number(tok.slice(0, dash)), Number(tok.slice(dash + 1)))
   }
   return {
     id: id!,
@@ -90,6 +87,16 @@ function parseLine(line: string): NodeLine {
     migrating,
     importing,
   }
+}
+
+/** slots followed by lo..hi, as `for (let s = lo; s <= hi; s++) slots.push(s)` gives, without the loop. */
+function withRange(slots: number[], lo: number, hi: number): number[] {
+  if (!(Number.isInteger(lo) && Number.isInteger(hi) && lo >= 0 && lo <= hi && hi <= MAX_SLOT)) {
+    for (let s = lo; s <= hi; s++) slots.push(s)
+    return slots
+  }
+  const run = slotRange(lo, hi)
+  return slots.length === 0 ? run : slots.concat(run)
 }
 
 function splitOnce(s: string, sep: string): [string, string | undefined] {

@@ -1,6 +1,6 @@
 // PURE. A snapshot of the cluster built from every node's own `CLUSTER NODES` view.
 import {type NodeLine, type Role} from './cluster-nodes.js'
-import {formatSlots, SLOT_COUNT} from './slot-set.js'
+import {formatSlots, SLOT_COUNT, slotRange} from './slot-set.js'
 
 export interface NodeView {
   /** The address we dialled. */
@@ -72,9 +72,118 @@ export function buildTopology(views: readonly NodeView[]): Topology {
   for (const v of answered) for (const l of v.lines!) if (!seen.has(l.id) || l.myself) seen.set(l.id, l)
 
   // Per-slot owner: majority over the views of reachable nodes, ties broken by the smallest id.
-  // Owners are kept as indexes into `ids` (typed arrays: this runs on every refresh).
+  // A view lists slots in runs ("0-5460"): when every view has the same runs and no two overlap
+  // (the usual case), they are the consensus, with no loop over the 16384 slots (this runs on
+  // every refresh); otherwise slot by slot.
   const ids = [...seen.keys()].sort()
   const index = new Map(ids.map((id, i) => [id, i]))
+  const viewRuns = answered.map((v) => runsOfView(v.lines!, index))
+  const agreed = viewRuns.every((r) => r !== undefined && sameRuns(r, viewRuns[0]!))
+  const {owners, disagreements, slotsOf, uncovered} = agreed ? fromRuns(viewRuns[0] ?? [], ids) : bySlot(answered, index, ids)
+
+  const nodes: TopoNode[] = []
+  for (const [id, line] of seen) {
+    const self = selfLines.get(id)
+    const l = self?.line ?? line
+    const address = `${l.host}:${l.port}`
+    const dialled = views.find((v) => v.address === address)
+    nodes.push({
+      id,
+      host: l.host,
+      port: l.port,
+      address,
+      hostname: l.hostname,
+      role: l.role,
+      primaryId: l.primaryId,
+      slots: slotsOf.get(id) ?? [],
+      failed: l.failed,
+      reachable: self !== undefined,
+      keyCount: self?.view.keyCount,
+      error: self ? undefined : (dialled?.error ?? 'not reachable'),
+      configEpoch: l.configEpoch,
+      claims: self ? self.line.slots : [],
+    })
+  }
+  nodes.sort((a, b) => compareAddress(a, b))
+
+  const open: OpenSlotMark[] = []
+  for (const {line} of selfLines.values()) {
+    for (const [slot, peer] of line.migrating) open.push({slot, nodeId: line.id, state: 'migrating', peerId: peer})
+    for (const [slot, peer] of line.importing) open.push({slot, nodeId: line.id, state: 'importing', peerId: peer})
+  }
+  open.sort((a, b) => a.slot - b.slot || (a.nodeId < b.nodeId ? -1 : 1))
+
+  return {nodes, owners, open, uncovered, disagreements, clusterId: clusterIdentity(nodes)}
+}
+
+/** A run of slots lo..hi owned by ids[owner]. */
+type Run = [lo: number, hi: number, owner: number]
+
+interface Consensus {
+  owners: Array<string | null>
+  disagreements: Disagreement[]
+  slotsOf: Map<string, number[]>
+  uncovered: number[]
+}
+
+/**
+ * The runs of slots a view gives its primaries, sorted by slot; undefined when a value is not a
+ * slot number or two runs overlap (never so for a parsed CLUSTER NODES of a healthy cluster).
+ */
+function runsOfView(lines: readonly NodeLine[], index: ReadonlyMap<string, number>): Run[] | undefined {
+  const runs: Run[] = []
+  for (const l of lines) {
+    if (l.role !== 'primary') continue
+    if (!pushRuns(l.slots, index.get(l.id)!, runs)) return undefined
+  }
+  runs.sort((x, y) => x[0] - y[0])
+  for (let i = 1; i < runs.length; i++) if (runs[i]![0] <= runs[i - 1]![1]) return undefined
+  return runs
+}
+
+/** Append the runs of consecutive slots of one line; false when a value is not a slot number. */
+function pushRuns(slots: readonly number[], ix: number, runs: Run[]): boolean {
+  const n = slots.length
+  let i = 0
+  while (i < n) {
+    const lo = slots[i]!
+    if (!(Number.isInteger(lo) && lo >= 0 && lo < SLOT_COUNT)) return false
+    let hi = lo
+    i++
+    while (i < n && slots[i] === hi + 1) hi = slots[i++]!
+    runs.push([lo, hi, ix])
+  }
+  return true
+}
+
+function sameRuns(a: readonly Run[], b: readonly Run[]): boolean {
+  if (a === b) return true
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i]![0] !== b[i]![0] || a[i]![1] !== b[i]![1] || a[i]![2] !== b[i]![2]) return false
+  return true
+}
+
+/** The consensus when every view has the same runs, sorted and disjoint. */
+function fromRuns(runs: readonly Run[], ids: readonly string[]): Consensus {
+  const owners = new Array<string | null>(SLOT_COUNT).fill(null)
+  const slotsOf = new Map<string, number[]>()
+  let uncovered: number[] = []
+  let next = 0
+  for (const [lo, hi, ix] of runs) {
+    const id = ids[ix]!
+    owners.fill(id, lo, hi + 1)
+    const have = slotsOf.get(id)
+    slotsOf.set(id, have ? have.concat(slotRange(lo, hi)) : slotRange(lo, hi))
+    if (lo > next) uncovered = uncovered.concat(slotRange(next, lo - 1))
+    next = hi + 1
+  }
+  if (next < SLOT_COUNT) uncovered = uncovered.concat(slotRange(next, SLOT_COUNT - 1))
+  return {owners, disagreements: [], slotsOf, uncovered}
+}
+
+/** The consensus slot by slot: the majority owner of each slot, and every view that differs. */
+function bySlot(answered: readonly NodeView[], index: ReadonlyMap<string, number>, ids: readonly string[]): Consensus {
+  // Owners are kept as indexes into `ids` (typed arrays).
   const viewOwners: Array<{nodeId: string; owners: Int32Array}> = []
   for (const v of answered) {
     const me = v.lines!.find((l) => l.myself)
@@ -121,42 +230,9 @@ export function buildTopology(views: readonly NodeView[]): Topology {
     arr.push(s)
   }
 
-  const nodes: TopoNode[] = []
-  for (const [id, line] of seen) {
-    const self = selfLines.get(id)
-    const l = self?.line ?? line
-    const address = `${l.host}:${l.port}`
-    const dialled = views.find((v) => v.address === address)
-    nodes.push({
-      id,
-      host: l.host,
-      port: l.port,
-      address,
-      hostname: l.hostname,
-      role: l.role,
-      primaryId: l.primaryId,
-      slots: slotsOf.get(id) ?? [],
-      failed: l.failed,
-      reachable: self !== undefined,
-      keyCount: self?.view.keyCount,
-      error: self ? undefined : (dialled?.error ?? 'not reachable'),
-      configEpoch: l.configEpoch,
-      claims: self ? self.line.slots : [],
-    })
-  }
-  nodes.sort((a, b) => compareAddress(a, b))
-
-  const open: OpenSlotMark[] = []
-  for (const {line} of selfLines.values()) {
-    for (const [slot, peer] of line.migrating) open.push({slot, nodeId: line.id, state: 'migrating', peerId: peer})
-    for (const [slot, peer] of line.importing) open.push({slot, nodeId: line.id, state: 'importing', peerId: peer})
-  }
-  open.sort((a, b) => a.slot - b.slot || (a.nodeId < b.nodeId ? -1 : 1))
-
   const uncovered: number[] = []
   for (let s = 0; s < SLOT_COUNT; s++) if (owners[s] === null) uncovered.push(s)
-
-  return {nodes, owners, open, uncovered, disagreements, clusterId: clusterIdentity(nodes)}
+  return {owners, disagreements, slotsOf, uncovered}
 }
 
 function compareAddress(a: TopoNode, b: TopoNode): number {

@@ -1,5 +1,5 @@
 // `reshard plan drain NODE`: the plan `reshard drain` would run, printed (or written with -o).
-import {Args, Flags} from '@oclif/core'
+import {Args, Flags} from '../../cli/oclif.js'
 import {BaseCommand} from '../../cli/base-command.js'
 import {EXIT_CODE_HELP} from '../../errors.js'
 import {planFromCluster, type DrainGoal} from '../../operations/plan.js'

@@ -1,5 +1,5 @@
 // `reshard plan move SLOTS --to NODE`: the plan `reshard move` would run, as a plan file.
-import {Args, Flags} from '@oclif/core'
+import {Args, Flags} from '../../cli/oclif.js'
 import {BaseCommand} from '../../cli/base-command.js'
 import {EXIT_CODE_HELP} from '../../errors.js'
 import {planFromCluster} from '../../operations/plan.js'

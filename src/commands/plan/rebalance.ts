@@ -1,5 +1,5 @@
 // `reshard plan rebalance`: the plan `reshard rebalance` would run, printed (or written with -o).
-import {Flags} from '@oclif/core'
+import {Flags} from '../../cli/oclif.js'
 import {BaseCommand} from '../../cli/base-command.js'
 import {EXIT_CODE_HELP, UsageError} from '../../errors.js'
 import {DEFAULT_THRESHOLD, serializePlan, type BalanceBy, type Plan} from '../../planner/index.js'

@@ -1,5 +1,5 @@
 import {EXIT_CODE_HELP} from '../../errors.js'
-import {Flags} from '@oclif/core'
+import {Flags} from '../../cli/oclif.js'
 import {BaseCommand} from '../../cli/base-command.js'
 import {paint} from '../../output/colour.js'
 import {DEFAULT_BASE_PORT, sandboxStatus, startSandbox} from '../../sandbox/sandbox.js'
