@@ -103,9 +103,9 @@ export class PairMover {
   async run(): Promise<SlotResult[]> {
     const {stop} = this.ctx
     const waves = this.waves()
-    // Waves overlap: wave i+1 opens while wave i streams its last keys' finalization, and
-    // streams while wave i is finalized (SETSLOT rounds cost an fsync each on the nodes). Waves
-    // are finalized strictly in order.
+    // Waves overlap: wave i+1 is opened while wave i streams, and streams while wave i is
+    // finalized (SETSLOT rounds cost an fsync each on the nodes, and the source would sit idle
+    // meanwhile). Waves are finalized strictly in order.
     let finalizing: Promise<void> = Promise.resolve()
     let finalizeError: {e: unknown} | undefined
     const settle = async () => {
@@ -114,7 +114,7 @@ export class PairMover {
     }
     try {
       let opening: Promise<void> | undefined = waves[0] ? this.open(waves[0]) : undefined
-      for (let i = 0; i < waves.length; i++) {
+      for (let i = 0; i < waves.length && opening; i++) {
         const wave = waves[i]!
         try {
           await opening
@@ -127,6 +127,8 @@ export class PairMover {
           await this.closeUnstreamed(wave)
           throw finalizeError.e
         }
+        const next = !stop.soft && waves[i + 1] ? this.open(waves[i + 1]!) : undefined
+        next?.catch(() => undefined)
         let streamed: ClassifiedMove[] = []
         let failure: unknown
         try {
@@ -141,8 +143,6 @@ export class PairMover {
           await finalizing.catch(() => undefined)
           throw failure
         }
-        const next = !stop.soft && !failure && waves[i + 1] ? this.open(waves[i + 1]!) : undefined
-        next?.catch(() => undefined)
         finalizing = finalizing.then(() => this.finalize(streamed))
         finalizing.catch((e: unknown) => {
           finalizeError ??= {e}
@@ -151,12 +151,16 @@ export class PairMover {
           // opened but never streamed (Ctrl-C, or a failure in this wave): close them again
           await finalizing.catch(() => undefined)
           await this.closeUnstreamed(wave)
+          if (next) {
+            await next.catch(() => undefined)
+            await this.closeUnstreamed(waves[i + 1]!)
+          }
           if (failure) throw failure
           await settle()
           break
         }
+        // soft stop: a wave already opened is still streamed, no new one is opened
         opening = next
-        if (stop.soft) break
       }
       await settle()
     } catch (e) {
