@@ -44,6 +44,7 @@ function firstWord(err: string): string {
  */
 export class BatchSizer {
   private size: number
+  private perKey?: number
   private readonly fixed: boolean
   constructor(private readonly opts: EngineOptions) {
     this.fixed = opts.batchKeys !== undefined
@@ -55,13 +56,18 @@ export class BatchSizer {
   /** `batches` MIGRATEs that ran as one pause of the source moved `keys` keys in `ms`. */
   observe(keys: number, batches: number, ms: number): void {
     if (this.fixed || keys < 8 || batches === 0 || ms <= 0) return
-    const perKey = ms / keys
-    // aim a little under the budget (the cost per key varies from batch to batch), for the
-    // whole group of batches that ran without a break
-    const wanted = Math.floor((this.opts.maxPauseMs * 0.9) / perKey / batches)
-    // move halfway toward the measured ideal: smooth, and never more than 4x at a time
-    const next = Math.round((this.size + Math.min(wanted, this.size * 4)) / 2)
-    this.size = Math.max(this.opts.minBatchKeys, Math.min(this.opts.maxBatchKeys, next))
+    const sample = ms / keys
+    // A running estimate of the cost per key: one batch's time varies a lot on a busy machine,
+    // and a small batch (a slot's last keys) carries the fixed cost of a MIGRATE over few keys,
+    // so it weighs in proportion to its size.
+    const weight = 0.3 * Math.min(1, keys / (this.size * batches))
+    this.perKey = this.perKey === undefined ? sample : this.perKey + weight * (sample - this.perKey)
+    // Aim at the budget: what we time from here (write to reply, or reply to reply) includes
+    // the round trip and our own delays, and is about 1.3x what the server reports for the
+    // MIGRATE (INFO commandstats), so the source's real pauses stay under it. A group of batches
+    // that ran without a break shares it. Never more than 4x at a time.
+    const wanted = Math.floor(this.opts.maxPauseMs / this.perKey / batches)
+    this.size = Math.max(this.opts.minBatchKeys, Math.min(this.opts.maxBatchKeys, wanted, this.size * 4))
   }
   shrink(): boolean {
     if (this.size <= 1) return false

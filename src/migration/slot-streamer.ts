@@ -33,38 +33,22 @@ export interface StreamHooks {
 }
 
 /**
- * What the source's pauses cost. Small MIGRATEs written back to back can reach the server in
- * one read; it then runs them in a row and flushes their replies together, so other clients
- * wait for the whole group. Replies that arrive together form one pause: the batch size is
- * fitted so that a group stays within --max-pause. (Each MIGRATE also has a fixed cost of
- * about half a millisecond on the source, measured: fewer, larger batches move more keys per
- * second, so a batch is not cut smaller than the budget allows.)
+ * What each MIGRATE costs the source, for the batch size: a batch runs on the server from when
+ * it was written or when the one before it ended, whichever is later, until its reply. (Replies
+ * that the client reads together are not taken for one long pause: with a batch always queued,
+ * the next one reaches the server while the current one runs, and the server reads it, and
+ * serves its other clients, only after it.)
  */
 export class PauseMeter {
-  /** Replies closer than this came from one flush of the server. */
-  static readonly TOGETHER_MS = 0.25
-  private group: {start: number; keys: number; batches: number} | undefined
   constructor(
     private readonly sizer: BatchSizer,
     private last = performance.now(),
   ) {}
 
   reply(sentAt: number, keys: number, now = performance.now()): void {
-    if (this.group && now - this.last < PauseMeter.TOGETHER_MS) {
-      this.group.keys += keys
-      this.group.batches++
-    } else {
-      this.flush()
-      // the server started this batch when it was written or when the one before it ended
-      this.group = {start: Math.max(sentAt, this.last), keys, batches: 1}
-    }
+    const ms = now - Math.max(sentAt, this.last)
     this.last = now
-  }
-
-  flush(): void {
-    const g = this.group
-    if (g && g.keys > 0) this.sizer.observe(g.keys, g.batches, this.last - g.start)
-    this.group = undefined
+    if (keys > 0) this.sizer.observe(keys, 1, ms)
   }
 }
 
@@ -163,7 +147,6 @@ export async function streamSlots(ctx: KeyMoverCtx, slots: readonly StreamSlot[]
     halt(e)
   }
   await Promise.allSettled([...inflight, ...pending])
-  pause.flush()
   if (fatal !== undefined) throw fatal
   for (const s of slots) {
     if (!proven.has(s.slot)) continue

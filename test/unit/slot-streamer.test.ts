@@ -163,27 +163,29 @@ describe('streamSlots (fast path of step 3)', () => {
 
 describe('PauseMeter', () => {
   const opts = {...DEFAULT_ENGINE_OPTIONS, maxPauseMs: 10, initialBatchKeys: 1000}
-  it('replies flushed together count as one pause: the batches are sized so the group fits --max-pause', () => {
-    const sizer = new BatchSizer(opts)
-    const meter = new PauseMeter(sizer, 0)
-    // two 1000-key batches written at t=0, both answered at t=20 ms (one flush): a 20 ms pause
-    for (let i = 0; i < 6; i++) {
-      const t = 1000 + i * 21
-      meter.reply(t - 20, 1000, t)
-      meter.reply(t - 20, 1000, t + 0.01)
-    }
-    meter.flush()
-    // 10 us per key, two batches per pause: about 450 keys per batch keeps the pause near 9 ms
-    expect(sizer.keys).toBeGreaterThan(350)
-    expect(sizer.keys).toBeLessThan(600)
-  })
   it('replies apart are separate pauses, each timed from when the server could start it', () => {
     const sizer = new BatchSizer(opts)
     const meter = new PauseMeter(sizer, 0)
     // back to back: each batch waited behind the one before, each took 5 ms for 1000 keys
-    for (let i = 0; i < 8; i++) meter.reply(0, 1000, 1000 + 5 * i)
-    meter.flush()
+    for (let i = 0; i < 8; i++) meter.reply(0, 1000, 5 + 5 * i)
     expect(sizer.keys).toBeGreaterThan(1500)
+  })
+})
+
+describe('BatchSizer', () => {
+  const opts = {...DEFAULT_ENGINE_OPTIONS, maxPauseMs: 10, initialBatchKeys: 100}
+  it('grows toward the budget at the measured cost per key, at most 4x at a time', () => {
+    const sizer = new BatchSizer(opts)
+    sizer.observe(100, 1, 1) // 10 us per key
+    expect(sizer.keys).toBe(400)
+    for (let i = 0; i < 10; i++) sizer.observe(sizer.keys, 1, sizer.keys * 0.01)
+    expect(sizer.keys).toBe(1000)
+  })
+  it("a slot's small last batch (the fixed cost of a MIGRATE over few keys) barely moves the size", () => {
+    const sizer = new BatchSizer(opts)
+    for (let i = 0; i < 10; i++) sizer.observe(sizer.keys, 1, sizer.keys * 0.01)
+    sizer.observe(50, 1, 1.5) // 30 us per key
+    expect(sizer.keys).toBeGreaterThan(800)
   })
 })
 
