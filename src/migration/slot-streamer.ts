@@ -116,7 +116,7 @@ export async function streamSlots(ctx: KeyMoverCtx, slots: readonly StreamSlot[]
       hooks.onStart(slot)
       for (;;) {
         for (let j = 0; j < keys.length; ) {
-          const batch = keys.slice(j, j + sizer.keys)
+          const batch = keys.slice(j, j + sizer.next(keys.length - j))
           if (!(await send(slot, total, batch))) break
           j += batch.length
         }

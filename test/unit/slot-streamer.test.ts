@@ -189,6 +189,18 @@ describe('BatchSizer', () => {
   })
 })
 
+describe('BatchSizer.next', () => {
+  it('sends a full batch, or the whole rest when it exceeds a batch by at most a fifth', () => {
+    const fixed = new BatchSizer({...DEFAULT_ENGINE_OPTIONS, batchKeys: 900})
+    expect(fixed.next(1080)).toBe(900)
+    const sizer = new BatchSizer({...DEFAULT_ENGINE_OPTIONS, initialBatchKeys: 900})
+    expect(sizer.next(5000)).toBe(900)
+    expect(sizer.next(1080)).toBe(1080)
+    expect(sizer.next(1081)).toBe(900)
+    expect(sizer.next(7)).toBe(7)
+  })
+})
+
 describe('encodeCommand', () => {
   it('writes RESP multibulk with binary arguments byte for byte', () => {
     const key = Buffer.from([0xff, 0x00, 0x0d, 0x0a])
