@@ -135,40 +135,39 @@ export class RedisClusterAdmin implements ClusterAdmin {
   }
 
   private async _migrate(sourceId: string, targetId: string, batches: readonly MigrateBatch[], o: MigrateOptions): Promise<MigrateResult> {
+    const send = await this.migrateSender(sourceId, targetId, o)
     const c = await this.client(sourceId)
-    const {host, port} = this.address(targetId)
-    const auth = this.conn.password ? {user: this.conn.user, password: this.conn.password} : undefined
     // Sent back to back on one connection: the source works through them without waiting
     // for our round trips (ioredis writes each command as soon as it is called).
-    const pending = batches.map((b) => {
-      if (o.asking) void c.call('ASKING').catch(() => undefined)
-      return c.call('MIGRATE', ...buildMigrateArgs({host, port, keys: b.keys, timeoutMs: o.timeoutMs, replace: b.replace, auth})).then(
-        (r): MigrateOutcome => ({ok: true, nokey: String(r) === 'NOKEY'}),
-        (e: Error): MigrateOutcome => ({ok: false, error: e.message}),
-      )
-    })
+    const pending = batches.map(send)
     const listing = o.listAfter ? (c.callBuffer('CLUSTER', 'GETKEYSINSLOT', String(o.listAfter.slot), String(o.listAfter.count)) as Promise<Buffer[]>) : undefined
     const outcomes = await Promise.all(pending)
     return {outcomes, listed: listing ? await listing : undefined}
   }
 
-  async channel(sourceId: string, targetId: string, o: ChannelOptions): Promise<MigrationChannel> {
+  /** Writes one MIGRATE batch (ASKING first when asked) at once on the source's connection. */
+  private async migrateSender(sourceId: string, targetId: string, o: {timeoutMs: number; asking?: boolean}): Promise<(b: MigrateBatch) => Promise<MigrateOutcome>> {
     const c = await this.client(sourceId)
     const {host, port} = this.address(targetId)
     const auth = this.conn.password ? {user: this.conn.user, password: this.conn.password} : undefined
+    return (b) => {
+      // synchronous up to the write: call order is wire order
+      if (o.asking) void c.call('ASKING').catch(() => undefined)
+      return sendEncoded(c, ['MIGRATE', ...buildMigrateArgs({host, port, keys: b.keys, timeoutMs: o.timeoutMs, replace: b.replace, auth})]).then(
+        (r): MigrateOutcome => ({ok: true, nokey: String(r) === 'NOKEY'}),
+        (e: Error): MigrateOutcome => ({ok: false, error: e.message}),
+      )
+    }
+  }
+
+  async channel(sourceId: string, targetId: string, o: ChannelOptions): Promise<MigrationChannel> {
+    const send = await this.migrateSender(sourceId, targetId, o)
+    const c = await this.client(sourceId)
     const what = `source ${this.label(sourceId)}`
     // a MIGRATE may wait behind the ones queued ahead of it, each up to its own timeout
     const budget = o.timeoutMs * (Math.max(1, o.inFlight) + 1) + ADMIN_TIMEOUT_MS
     return {
-      migrate: (b) => {
-        // synchronous up to the write: call order is wire order
-        if (o.asking) void c.call('ASKING').catch(() => undefined)
-        const reply = sendEncoded(c, ['MIGRATE', ...buildMigrateArgs({host, port, keys: b.keys, timeoutMs: o.timeoutMs, replace: b.replace, auth})]).then(
-          (r): MigrateOutcome => ({ok: true, nokey: String(r) === 'NOKEY'}),
-          (e: Error): MigrateOutcome => ({ok: false, error: e.message}),
-        )
-        return within(reply, budget, what)
-      },
+      migrate: (b) => within(send(b), budget, what),
       getKeys: (slot, count) => within(c.callBuffer('CLUSTER', 'GETKEYSINSLOT', String(slot), String(count)) as Promise<Buffer[]>, budget, what),
     }
   }
