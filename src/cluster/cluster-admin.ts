@@ -55,9 +55,10 @@ export interface ClusterAdmin {
   readonly dryRun: boolean
   /** Re-read every node's view. Roles and owners are never cached across calls. */
   refresh(): Promise<Topology>
-  /** Pipelined CLUSTER SETSLOT on one node; per op: undefined on success or the error text. */
+  /** CLUSTER SETSLOT for a list of slots on one node, in one round trip, applied in list order;
+   *  per op: undefined on success or the error text. */
   setSlots(nodeId: string, ops: readonly SetSlotOp[]): Promise<Array<string | undefined>>
-  /** Pipelined CLUSTER COUNTKEYSINSLOT on one node. */
+  /** CLUSTER COUNTKEYSINSLOT for a list of slots on one node, in one round trip. */
   countKeys(nodeId: string, slots: readonly number[]): Promise<number[]>
   /** CLUSTER GETKEYSINSLOT, keys as Buffers (DESIGN.md §1: keys are binary). */
   getKeys(nodeId: string, slot: number, count: number): Promise<Buffer[]>

@@ -4,7 +4,8 @@
 //   --dry-run which prints the MIGRATE commands) nor in `ps` while a move runs (§1: secrets never
 //   in argv of spawned processes, logs, --json output or error messages).
 // - an ACL user with exactly the permissions the tool needs (--user): the same, plus BUSYKEY
-//   handling and recover, which need DUMP and ASKING.
+//   handling and recover, which need DUMP and ASKING. This user has no +eval, so slot lists go
+//   as pipelines (the fallback of the scripted SETSLOT/COUNTKEYSINSLOT lists).
 // - TLS: status, check, move and recover over TLS; TLS flags against a plain server, and no TLS
 //   against a TLS server, exit 3.
 import {execFileSync} from 'node:child_process'
