@@ -11,16 +11,50 @@ type CommandCtor = typeof import('ioredis/built/Command.js').default
 const CommandModule = createRequire(import.meta.url)('ioredis/built/Command.js') as unknown
 const Command = (CommandModule as {default: CommandCtor}).default ?? (CommandModule as CommandCtor)
 
-/** RESP encoding of a command: `*n`, then `$len` and the bytes of each argument. */
+/** Decimal digits of a non-negative integer. */
+function digits(n: number): number {
+  let d = 1
+  while (n >= 10) {
+    n = Math.floor(n / 10)
+    d++
+  }
+  return d
+}
+
+/** Writes `prefix`, n in decimal and CRLF at o; returns the offset after it. */
+function putHeader(out: Buffer, o: number, prefix: number, n: number): number {
+  out[o++] = prefix
+  const end = o + digits(n)
+  for (let i = end - 1; i >= o; i--) {
+    out[i] = 48 + (n % 10)
+    n = Math.floor(n / 10)
+  }
+  out[end] = 13
+  out[end + 1] = 10
+  return end + 2
+}
+
+/**
+ * RESP encoding of a command: `*n`, then `$len` and the bytes of each argument. Called once per
+ * MIGRATE with every key of the batch, so it allocates one Buffer and nothing per key.
+ */
 export function encodeCommand(args: ReadonlyArray<string | Buffer>): Buffer {
-  const parts = args.map((a) => (typeof a === 'string' ? Buffer.from(a) : a))
-  let size = 3 + String(parts.length).length
-  for (const p of parts) size += 5 + String(p.length).length + p.length
+  let size = 3 + digits(args.length)
+  for (const a of args) {
+    const len = typeof a === 'string' ? Buffer.byteLength(a) : a.length
+    size += 5 + digits(len) + len
+  }
   const out = Buffer.allocUnsafe(size)
-  let o = out.write(`*${parts.length}\r\n`, 0, 'latin1')
-  for (const p of parts) {
-    o += out.write(`$${p.length}\r\n`, o, 'latin1')
-    o += p.copy(out, o)
+  let o = putHeader(out, 0, 42 /* * */, args.length)
+  for (const a of args) {
+    if (typeof a === 'string') {
+      const len = Buffer.byteLength(a)
+      o = putHeader(out, o, 36 /* $ */, len)
+      o += out.write(a, o, 'utf8')
+    } else {
+      o = putHeader(out, o, 36, a.length)
+      o += a.copy(out, o)
+    }
     out[o++] = 13
     out[o++] = 10
   }

@@ -214,4 +214,14 @@ describe('encodeCommand', () => {
     ])
     expect(wire.equals(expected)).toBe(true)
   })
+
+  it('writes lengths of every size (1 to 6 digits) and an exact-size buffer', () => {
+    const args: Array<string | Buffer> = ['X']
+    for (const n of [0, 9, 10, 99, 100, 999, 1000, 65536, 123457]) args.push(Buffer.alloc(n, 0x61))
+    args.push('x'.repeat(10), 'ü'.repeat(50))
+    const wire = encodeCommand(args)
+    const expected = Buffer.concat([Buffer.from(`*${args.length}\r\n`), ...args.flatMap((a) => [Buffer.from(`$${Buffer.byteLength(a)}\r\n`), Buffer.from(a), Buffer.from('\r\n')])])
+    expect(wire.length).toBe(expected.length)
+    expect(wire.equals(expected)).toBe(true)
+  })
 })
