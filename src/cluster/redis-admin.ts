@@ -116,7 +116,10 @@ export class RedisClusterAdmin implements ClusterAdmin {
     const args: string[] = []
     for (const op of ops) args.push(String(op.slot), op.action.toUpperCase(), op.action === 'stable' ? '' : op.nodeId!)
     const scripted = await this.script<string[]>(c, SETSLOTS_SCRIPT, args)
-    if (scripted) return scripted.map((e) => (e === '' ? undefined : e))
+    // A server that will not run SETSLOT from a script says so per call ("... from script"): the
+    // list goes again as a pipeline (SETSLOT of a slot to the state it is already in is a no-op).
+    if (scripted && !scripted.some((e) => /script/i.test(e))) return scripted.map((e) => (e === '' ? undefined : e))
+    if (scripted) this.noScripts = true
     // one write for the whole list (a call per command would be a socket write each)
     const p = c.pipeline()
     for (const op of ops) {
@@ -154,7 +157,8 @@ export class RedisClusterAdmin implements ClusterAdmin {
     if (slots.length === 0) return []
     const c = await this.client(nodeId)
     const scripted = await this.script<Array<number | string>>(c, COUNTKEYS_SCRIPT, slots.map(String))
-    if (scripted) {
+    if (scripted?.some((n) => typeof n === 'string' && /script/i.test(n))) this.noScripts = true
+    else if (scripted) {
       return scripted.map((n) => {
         if (typeof n !== 'number') throw new Error(n)
         return n
