@@ -280,7 +280,7 @@ async function convergenceProblem(clients: Map<number, Redis>, expected: Expecte
     const bad = lines.find((l) => l.failed)
     if (bad) return `${HOST}:${port} sees ${bad.host}:${bad.port} as ${bad.flags.join(',')}`
     const canon = lines
-      .map((l) => `${l.id} ${l.host}:${l.port} ${l.role} ${l.primaryId ?? '-'} ${formatSlots(l.slots)} ${l.hostname ?? '-'}`)
+      .map((l) => `${l.id} ${l.host}:${l.port} ${l.role} ${l.primaryId ?? '-'} ${formatSlots(l.slots)} ${l.hostname ?? '-'} ${l.role === 'primary' ? l.configEpoch : '-'}`)
       .sort()
       .join('\n')
     views.set(port, canon)
@@ -292,6 +292,10 @@ async function convergenceProblem(clients: Map<number, Redis>, expected: Expecte
     return 'the nodes do not agree yet on the cluster layout'
   }
   const view = [...distinct][0] ?? ''
+  // Primaries that share a config epoch (new empty ones all start at 0) are told apart by Redis
+  // a moment later: one bumps its epoch. Wait for that too, or the layout changes under a caller.
+  const epochs = view.split('\n').map((l) => l.split(' ')).filter((f) => f[2] === 'primary').map((f) => f[6])
+  if (new Set(epochs).size < epochs.length) return 'two primaries still share a config epoch'
   for (const e of expected) {
     const id = idOfPort.get(e.port)
     const line = view.split('\n').find((l) => l.startsWith(`${id} `))
