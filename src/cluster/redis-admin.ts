@@ -115,11 +115,8 @@ export class RedisClusterAdmin implements ClusterAdmin {
     const c = await this.client(nodeId)
     const args: string[] = []
     for (const op of ops) args.push(String(op.slot), op.action.toUpperCase(), op.action === 'stable' ? '' : op.nodeId!)
-    const scripted = await this.script<string[]>(c, SETSLOTS_SCRIPT, args)
-    // A server that will not run SETSLOT from a script says so per call ("... from script"): the
-    // list goes again as a pipeline (SETSLOT of a slot to the state it is already in is a no-op).
-    if (scripted && !scripted.some((e) => /script/i.test(e))) return scripted.map((e) => (e === '' ? undefined : e))
-    if (scripted) this.noScripts = true
+    const scripted = await this.script<string>(c, SETSLOTS_SCRIPT, args)
+    if (scripted) return scripted.map((e) => (e === '' ? undefined : e))
     // one write for the whole list (a call per command would be a socket write each)
     const p = c.pipeline()
     for (const op of ops) {
@@ -134,19 +131,27 @@ export class RedisClusterAdmin implements ClusterAdmin {
   }
 
   /**
-   * Runs one of the slot-list scripts; undefined when the node will not run scripts (ACL
-   * without +eval, a renamed EVAL): the caller then sends the plain commands. Errors of the
-   * commands inside come back per slot; a lost connection is thrown as usual.
+   * Runs one of the slot-list scripts: one reply per slot. Undefined when the node will not run
+   * them: it refuses EVAL (ACL without +eval, a renamed EVAL), or it answers per call that the
+   * command is not allowed from a script; the caller then sends the plain commands (SETSLOT of a
+   * slot to the state it is already in is a no-op). Other errors of the commands inside come
+   * back per slot; a lost connection is thrown as usual.
    */
-  private async script<T>(c: Redis, body: string, args: string[]): Promise<T | undefined> {
+  private async script<T>(c: Redis, body: string, args: string[]): Promise<T[] | undefined> {
     if (this.noScripts) return undefined
+    let replies: T[]
     try {
-      return (await c.call('EVAL', body, '0', ...args)) as T
+      replies = (await c.call('EVAL', body, '0', ...args)) as T[]
     } catch (e) {
       if ((e as Error).name !== 'ReplyError') throw e
       this.noScripts = true
       return undefined
     }
+    if (replies.some((r) => typeof r === 'string' && /script/i.test(r))) {
+      this.noScripts = true
+      return undefined
+    }
+    return replies
   }
 
   countKeys(nodeId: string, slots: readonly number[]): Promise<number[]> {
@@ -156,9 +161,8 @@ export class RedisClusterAdmin implements ClusterAdmin {
   private async _countKeys(nodeId: string, slots: readonly number[]): Promise<number[]> {
     if (slots.length === 0) return []
     const c = await this.client(nodeId)
-    const scripted = await this.script<Array<number | string>>(c, COUNTKEYS_SCRIPT, slots.map(String))
-    if (scripted?.some((n) => typeof n === 'string' && /script/i.test(n))) this.noScripts = true
-    else if (scripted) {
+    const scripted = await this.script<number | string>(c, COUNTKEYS_SCRIPT, slots.map(String))
+    if (scripted) {
       return scripted.map((n) => {
         if (typeof n !== 'number') throw new Error(n)
         return n

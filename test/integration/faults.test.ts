@@ -65,6 +65,14 @@ describe('faults during a move', () => {
     return Number(await c(n).call('CLUSTER', 'COUNTKEYSINSLOT', String(slot)))
   }
 
+  /** The BUSYKEY cases' end state: nodeB serves `key` with `value`, nodeA holds nothing of the slot, the cluster is healthy and no key was lost. */
+  async function expectMovedWith(slot: number, key: string, value: string, snap: KeySnapshot, what: string): Promise<void> {
+    expect(await c(nodeB).call('GET', key)).toBe(value)
+    expect(await countOn(nodeA, slot)).toBe(0)
+    await expectCheckOk(what, 15_000, false)
+    await expectNothingLost(snap, what)
+  }
+
   beforeAll(async () => {
     cluster = await startTestCluster({primaries: 3, replicas: 0})
     clients = await clientsOf(cluster)
@@ -264,10 +272,7 @@ describe('faults during a move', () => {
     const retries = cli.events.filter((e) => e.type === 'batch-retry')
     observed['busykey-identical'] = retries
     expect(retries.some((e) => /BUSYKEY/.test(String(e.reason)))).toBe(true)
-    expect(await c(nodeB).call('GET', key)).toBe('busy-same-value-0')
-    expect(await countOn(nodeA, slot)).toBe(0)
-    await expectCheckOk('busykey identical', 15_000, false)
-    await expectNothingLost(snap, 'busykey identical')
+    await expectMovedWith(slot, key, 'busy-same-value-0', snap, 'busykey identical')
   })
 
   it('BUSYKEY with a different copy on the target: exit 5 naming the key, slot left open; --replace then completes it with the source value', async () => {
@@ -295,10 +300,7 @@ describe('faults during a move', () => {
 
     const again = await runCli(['move', String(slot), '--to', 'nodeB', '--yes', '--json', '--replace'], {env: cluster.env})
     expectCode(again, 0, 're-run with --replace')
-    expect(await c(nodeB).call('GET', key)).toBe('busy-diff-value-7')
-    expect(await countOn(nodeA, slot)).toBe(0)
-    await expectCheckOk('busykey --replace', 15_000, false)
-    await expectNothingLost(snap, 'busykey --replace')
+    await expectMovedWith(slot, key, 'busy-diff-value-7', snap, 'busykey --replace')
   })
 
   it('a 1M-field hash and a 1M-element list move successfully', async () => {
