@@ -3,7 +3,8 @@ import {readFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import type {Redis, RedisOptions} from 'ioredis'
 import {AuthError, ConnectionError, PreconditionError, UsageError} from '../errors.js'
-import {readSandboxState} from '../sandbox/state.js'
+import {sandboxForConnection} from '../sandbox/registry.js'
+import type {SandboxState} from '../sandbox/state.js'
 
 // Only the single-node client: loading ioredis' index also loads its Cluster client, which we
 // never use here (about 40 ms of every command's start). Required rather than imported: an
@@ -52,13 +53,14 @@ export function parseAddress(text: string): {host: string; port: number} {
 export async function resolveConnection(f: ConnectionFlags, ask?: (q: string) => Promise<string>): Promise<ConnectionOptions> {
   let seedTexts: string[] = []
   let source: ConnectionOptions['source'] = 'flag'
-  const sandbox = readSandboxState()
+  let sandbox: SandboxState | undefined
   if (f.cluster && f.cluster.length > 0) seedTexts = f.cluster.flatMap((c) => c.split(','))
   else if (process.env.RESHARD_CLUSTER) {
     seedTexts = process.env.RESHARD_CLUSTER.split(',')
     source = 'env'
-  } else if (sandbox) {
-    seedTexts = sandbox.nodes.map((n) => `${sandbox.host}:${n.port}`)
+  } else if ((sandbox = sandboxForConnection()?.state)) {
+    const s = sandbox
+    seedTexts = s.nodes.map((n) => `${s.host}:${n.port}`)
     source = 'sandbox'
   } else {
     throw new UsageError(
@@ -69,6 +71,7 @@ export async function resolveConnection(f: ConnectionFlags, ask?: (q: string) =>
   const seeds = seedTexts.filter((s) => s.trim() !== '').map(parseAddress)
   if (seeds.length === 0) throw new UsageError('no seed address given', 'give a seed with -c host:port (or env RESHARD_CLUSTER)')
   let password = process.env.REDISCLI_AUTH || undefined
+  let user = f.user
   if (f.askpass) {
     const askFn = ask ?? (await import('../prompts/password.js')).askPassword
     password = await askFn('Password: ')
@@ -79,11 +82,12 @@ export async function resolveConnection(f: ConnectionFlags, ask?: (q: string) =>
   }
   if (source === 'sandbox' && sandbox) {
     if (password === undefined && sandbox.password) password = sandbox.password
+    if (f.user === undefined && sandbox.user && password === sandbox.password) user = sandbox.user
     if (!tls && sandbox.tls) {
       tls = {ca: readPem(sandbox.tls.caCert, 'sandbox CA'), cert: readPem(sandbox.tls.cert, 'sandbox cert'), key: readPem(sandbox.tls.key, 'sandbox key')}
     }
   }
-  return {seeds, user: f.user, password, tls, source, connectTimeoutMs: 3000}
+  return {seeds, user, password, tls, source, connectTimeoutMs: 3000}
 }
 
 function readPem(path: string | undefined, what: string): string | undefined {

@@ -17,7 +17,19 @@ import {isPidAlive, isSandboxProcess, sleep, waitForExit} from './process.js'
 import {locateRedisServer} from './redis-binary.js'
 import {sandboxConnection} from './sandbox-connection.js'
 import {seedKeys, type SeedResult} from './seed.js'
-import {readSandboxState, removeSandboxState, sandboxStatePath, type SandboxNodeState, type SandboxState, writeSandboxState} from './state.js'
+import {probeServerIdentity, startFailureReason} from './server-info.js'
+import {configureReplicationAuth} from './replication-auth.js'
+import {
+  checkSandboxName,
+  DEFAULT_SANDBOX_NAME,
+  findSandboxState,
+  readSandboxState,
+  removeSandboxState,
+  sandboxStatePath,
+  type SandboxNodeState,
+  type SandboxState,
+  writeSandboxState,
+} from './state.js'
 import {makeSandboxCertificates} from './tls.js'
 
 export {sandboxConnection} from './sandbox-connection.js'
@@ -37,8 +49,12 @@ export interface StartSandboxOptions {
   redisServer?: string
   /** Seed this many keys once the cluster is up (default 0). */
   keys?: number
-  /** requirepass + masterauth; written only to 0600 config files, never on a command line. */
+  /** requirepass + masterauth (and primaryauth where the server knows it); written only to 0600 config files, never on a command line. */
   password?: string
+  /** With `password`: an ACL user with every right, also used for replication (masteruser/primaryuser). */
+  user?: string
+  /** The sandbox's name (default "default"): its state file is per name. */
+  name?: string
   /** Run with TLS only (throw-away CA made with openssl). */
   tls?: boolean
   /** Data directory (created; must be empty if it exists). Default: a new temp directory. */
@@ -109,7 +125,7 @@ interface NodeSpec {
   dir: string
 }
 
-function nodeConfig(node: NodeSpec, state: Pick<SandboxState, 'password' | 'tls'>): string {
+function nodeConfig(node: NodeSpec, state: Pick<SandboxState, 'password' | 'tls' | 'user'>): string {
   const lines = [
     `bind ${HOST}`,
     'protected-mode no',
@@ -144,6 +160,9 @@ function nodeConfig(node: NodeSpec, state: Pick<SandboxState, 'password' | 'tls'
   }
   if (state.password !== undefined) {
     lines.push(`requirepass ${confQuote(state.password)}`, `masterauth ${confQuote(state.password)}`)
+    if (state.user !== undefined) {
+      lines.push(`user ${confQuote(state.user)} on ${confQuote(`>${state.password}`)} ~* &* +@all`, `masteruser ${confQuote(state.user)}`)
+    }
   }
   return lines.join('\n') + '\n'
 }
@@ -164,7 +183,7 @@ interface Spawned {
 }
 
 /** Write the node's config (0600: it may hold the password) and start redis-server detached. */
-function spawnNode(redisServer: string, spec: NodeSpec, state: Pick<SandboxState, 'password' | 'tls'>): Spawned {
+function spawnNode(redisServer: string, spec: NodeSpec, state: Pick<SandboxState, 'password' | 'tls' | 'user'>): Spawned {
   mkdirSync(spec.dir, {recursive: true, mode: 0o700})
   const confPath = join(spec.dir, 'redis.conf')
   writeFileSync(confPath, nodeConfig(spec, state), {mode: 0o600})
@@ -204,18 +223,31 @@ function tcpAccepts(port: number): Promise<boolean> {
 }
 
 /** Wait until the node accepts connections; turn an early exit into a clear error. */
+/** Why a spawned server exited at start, as a typed error (from its log; the password redacted). */
+function startFailure(sp: Spawned, tls: boolean, password?: string): Error {
+  // A config error echoes the offending line: never let it carry the password.
+  const log = redact(tailOf(sp.logPath, 400), [password])
+  if (sp.error) return new PreconditionError('redis_server_failed', `cannot start the server: ${sp.error.message}`)
+  if (/Address already in use|bind: /i.test(log)) return new SandboxPortBusyError([sp.node.port])
+  if (tls && /tls|Bad directive/i.test(log)) {
+    return new PreconditionError('redis_server_no_tls', `the server on port ${sp.node.port} could not start with TLS: ${startFailureReason(log)}`, 'use a server built with TLS support (BUILD_TLS=yes)')
+  }
+  return new PreconditionError('redis_server_failed', `the server for port ${sp.node.port} exited at start: ${startFailureReason(log) || 'no reason in its log'}`, `see its log ${sp.logPath} (the data directory is kept for that; remove it when done)`)
+}
+
+/** The first of `spawned` that has exited, waiting up to `ms` for one to (a server that crashes right after listening). */
+async function exitedOne(spawned: Spawned[], ms: number): Promise<Spawned | undefined> {
+  const deadline = Date.now() + ms
+  for (;;) {
+    const gone = spawned.find((sp) => sp.exited)
+    if (gone || Date.now() > deadline) return gone
+    await sleep(20)
+  }
+}
+
 async function waitListening(sp: Spawned, deadline: number, tls: boolean, password?: string): Promise<void> {
   for (;;) {
-    if (sp.exited) {
-      // A config error echoes the offending line: never let it carry the password.
-      const log = redact(tailOf(sp.logPath), [password])
-      if (sp.error) throw new PreconditionError('redis_server_failed', `cannot start redis-server: ${sp.error.message}`)
-      if (/Address already in use|bind: /i.test(log)) throw new SandboxPortBusyError([sp.node.port])
-      if (tls && /tls|Bad directive/i.test(log)) {
-        throw new PreconditionError('redis_server_no_tls', `redis-server on port ${sp.node.port} could not start with TLS:\n${log}`, 'use a redis-server built with TLS support (BUILD_TLS=yes)')
-      }
-      throw new PreconditionError('redis_server_failed', `redis-server for port ${sp.node.port} exited at start:\n${log}`, `see ${sp.logPath}`)
-    }
+    if (sp.exited) throw startFailure(sp, tls, password)
     if (await tcpAccepts(sp.node.port)) return
     if (Date.now() > deadline) throw new PreconditionError('sandbox_timeout', `redis-server on port ${sp.node.port} did not start listening in time`, `see ${sp.logPath}`)
     await sleep(10)
@@ -335,21 +367,28 @@ export async function startSandbox(opts: StartSandboxOptions = {}): Promise<Star
   checkCount('--port', basePort, 1, 65535 - 10000 - total + 1)
   if (opts.keys !== undefined) checkCount('--keys', opts.keys, 0, 100_000_000)
   if (opts.password !== undefined && opts.password === '') throw new UsageError('the sandbox password must not be empty')
-  const statePath = opts.statePath === undefined ? sandboxStatePath() : opts.statePath
+  if (opts.user !== undefined && opts.password === undefined) throw new UsageError('a sandbox user needs a password', 'give --password (or env REDISCLI_AUTH) with --user')
+  if (opts.user !== undefined && !/^[A-Za-z0-9_.@-]{1,64}$/.test(opts.user)) throw new UsageError(`"${opts.user}" is not a user name for the sandbox`, 'use letters, digits, "_", ".", "@" and "-"')
+  const name = checkSandboxName(opts.name ?? DEFAULT_SANDBOX_NAME)
+  const statePath = opts.statePath === undefined ? sandboxStatePath(name) : opts.statePath
   const binary = locateRedisServer(opts.redisServer)
 
   if (statePath) {
-    const existing = readSandboxState(statePath)
+    // The named sandbox as recorded (for "default", possibly in the file of older versions).
+    const found = opts.statePath === undefined ? findSandboxState(name) : undefined
+    const existingPath = found?.path ?? statePath
+    const existing = found?.state ?? readSandboxState(statePath)
     if (existing && sandboxIsRunning(existing)) {
+      const named = name === DEFAULT_SANDBOX_NAME ? '' : ` --name ${name}`
       throw new PreconditionError(
         'sandbox_running',
-        `a sandbox is already running (ports ${existing.nodes.map((n) => n.port).join(', ')})`,
-        'stop it with `reshard sandbox down` first',
-        {statePath},
+        `a sandbox named "${name}" is already running (ports ${existing.nodes.map((n) => n.port).join(', ')})`,
+        `stop it with \`reshard sandbox down${named}\` first, or start another one with --name NAME and another --port`,
+        {statePath: existingPath},
       )
     }
     // A recorded sandbox whose processes are all gone (reboot, kill): forget it.
-    if (existing) removeSandboxState(statePath)
+    if (existing) removeSandboxState(existingPath)
   }
 
   const ports = Array.from({length: total}, (_, i) => basePort + i)
@@ -370,6 +409,7 @@ export async function startSandbox(opts: StartSandboxOptions = {}): Promise<Star
 
   const state: SandboxState = {
     version: 1,
+    name,
     host: HOST,
     dataDir,
     redisServer: binary.path,
@@ -377,18 +417,19 @@ export async function startSandbox(opts: StartSandboxOptions = {}): Promise<Star
     primaries,
     replicas,
     password: opts.password,
+    user: opts.user,
     createdAt: new Date().toISOString(),
     ownsDataDir,
   }
   const clients = new Map<number, Redis>()
+  const spawned: Spawned[] = []
   try {
     if (opts.tls) {
       progress('making a throw-away CA and node certificate (openssl)')
       state.tls = await makeSandboxCertificates(join(dataDir, 'tls'))
     }
-    progress(`starting ${total} redis-server processes (${binary.path}, Redis ${binary.version}) on ports ${basePort}-${basePort + total - 1}`)
+    progress(`starting ${total} server processes (${binary.path}) on ports ${basePort}-${basePort + total - 1}`)
     const expected: ExpectedNode[] = []
-    const spawned: Spawned[] = []
     for (let k = 0; k < total; k++) {
       const port = basePort + k
       const isPrimary = k < primaries
@@ -411,6 +452,11 @@ export async function startSandbox(opts: StartSandboxOptions = {}): Promise<Star
         clients.set(n.port, await connectNode(conn, HOST, n.port))
       }),
     )
+    state.server = await probeServerIdentity(clients.get(basePort)!)
+    progress(`the servers are ${state.server.label}`)
+    // Replication credentials under every name this server knows (Valkey 9's atomic slot
+    // migration logs in to the target with primaryauth/primaryuser).
+    if (state.password !== undefined) state.replicationAuth = await configureReplicationAuth([...clients.values()], state.password, state.user)
     // Distinct config epochs before meeting, as redis-cli does: no epoch collisions to resolve.
     await Promise.all(
       state.nodes.map(async (n, k) => {
@@ -454,8 +500,12 @@ export async function startSandbox(opts: StartSandboxOptions = {}): Promise<Star
   } catch (e) {
     for (const c of clients.values()) c.disconnect()
     clients.clear()
-    await stopSandbox(state, {statePath: statePath ?? null}).catch(() => undefined)
-    throw e
+    // A server that died (e.g. crashed right after it started listening) is the real cause.
+    const died = e instanceof SandboxPortBusyError ? undefined : await exitedOne(spawned, 300)
+    const cause = died ? startFailure(died, Boolean(opts.tls), opts.password) : e
+    // Keep the data (and so the log the hint points at) of a server that could not start.
+    await stopSandbox(state, {statePath: statePath ?? null, removeData: !died}).catch(() => undefined)
+    throw cause
   } finally {
     for (const c of clients.values()) c.disconnect()
   }
@@ -524,7 +574,7 @@ export async function stopSandbox(state: SandboxState, opts: StopSandboxOptions 
   }
   await waitForExit(stubborn, 3000)
   if (opts.removeData !== false) removeSandboxData(state)
-  const statePath = opts.statePath === undefined ? sandboxStatePath() : opts.statePath
+  const statePath = opts.statePath === undefined ? sandboxStatePath(state.name) : opts.statePath
   if (statePath) removeSandboxState(statePath)
   return results
 }
@@ -562,6 +612,10 @@ export interface NodeStatus {
 }
 
 export interface SandboxStatus {
+  /** The sandbox's name ("default" unless started with --name). */
+  name: string
+  /** The server's name and version, e.g. "valkey 8.0.1" (asked with INFO server; else as recorded). */
+  server?: string
   statePath?: string
   dataDir: string
   password: boolean
@@ -574,13 +628,15 @@ export interface SandboxStatus {
 /** Each recorded node with its PID alive/dead, and (when reachable) its role, slots and cluster_state. */
 export async function sandboxStatus(state: SandboxState, statePath?: string): Promise<SandboxStatus> {
   const conn = sandboxConnection(state, 1000)
+  let server = state.server?.label
   const nodes: NodeStatus[] = await Promise.all(
-    state.nodes.map(async (n) => {
+    state.nodes.map(async (n, k) => {
       const st: NodeStatus = {hostname: n.hostname, address: `${state.host}:${n.port}`, port: n.port, pid: n.pid, alive: isSandboxProcess(n.pid, n.port, state.redisServer), id: n.id}
       if (!st.alive) return st
       let c: Redis | undefined
       try {
         c = await connectNode(conn, state.host, n.port)
+        if (k === 0) server = (await probeServerIdentity(c)).label
         st.clusterState = (await clusterInfo(c)).cluster_state
         const lines = parseClusterNodes(String(await c.call('CLUSTER', 'NODES')))
         const me = lines.find((l) => l.myself)
@@ -603,6 +659,8 @@ export async function sandboxStatus(state: SandboxState, statePath?: string): Pr
     }),
   )
   return {
+    name: state.name ?? DEFAULT_SANDBOX_NAME,
+    server,
     statePath,
     dataDir: state.dataDir,
     password: state.password !== undefined,
@@ -636,7 +694,7 @@ export async function addEmptyPrimary(state: SandboxState, opts: AddPrimaryOptio
   const hostname = nodeHostname(state.nodes.length)
   const sp = spawnNode(state.redisServer, {port, hostname, dir: join(state.dataDir, `node-${port}`)}, state)
   sp.node.role = 'primary'
-  const statePath = opts.statePath === undefined ? sandboxStatePath() : opts.statePath
+  const statePath = opts.statePath === undefined ? sandboxStatePath(state.name) : opts.statePath
   state.nodes.push(sp.node)
   if (statePath) writeSandboxState(state, statePath)
   const clients = new Map<number, Redis>()
@@ -675,7 +733,7 @@ export async function addEmptyPrimary(state: SandboxState, opts: AddPrimaryOptio
   }
 }
 
-/** The sandbox recorded at `statePath` (default: the user's state file), if any. */
-export function recordedSandbox(statePath = sandboxStatePath()): SandboxState | undefined {
-  return readSandboxState(statePath)
+/** The sandbox recorded at `statePath` (default: the state file of the sandbox named "default"), if any. */
+export function recordedSandbox(statePath?: string): SandboxState | undefined {
+  return statePath === undefined ? findSandboxState()?.state : readSandboxState(statePath)
 }

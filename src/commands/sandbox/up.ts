@@ -3,21 +3,27 @@ import {Flags} from '../../cli/oclif.js'
 import {BaseCommand} from '../../cli/base-command.js'
 import {paint} from '../../output/colour.js'
 import {DEFAULT_BASE_PORT, sandboxStatus, startSandbox} from '../../sandbox/sandbox.js'
-import {sandboxStatePath} from '../../sandbox/state.js'
+import {cliInvocation} from '../../sandbox/invocation.js'
+import {listSandboxes} from '../../sandbox/registry.js'
+import {DEFAULT_SANDBOX_NAME, checkSandboxName, sandboxStatePath} from '../../sandbox/state.js'
 import {nodeTable} from '../../sandbox/table.js'
 
 export default class SandboxUp extends BaseCommand<typeof SandboxUp> {
-  static override summary = 'Start a local Redis Cluster of redis-server processes on 127.0.0.1'
+  static override summary = 'Start a local cluster of server processes (Redis, Valkey, ...) on 127.0.0.1'
   static override description =
     'Nodes announce the hostnames nodeA, nodeB, ... (so `reshard move 100 --to nodeB` works), slots are spread evenly, ' +
     'and the command returns once every node reports cluster_state:ok and all agree. What was started is recorded, ' +
-    'so other commands find the sandbox with no connection flags and `reshard sandbox down` stops exactly those processes.' +
+    'so other commands find the sandbox with no connection flags and `reshard sandbox down` stops exactly those processes. ' +
+    'Several sandboxes can run at once, each with its own --name and --port; other commands then take the one named by ' +
+    'env RESHARD_SANDBOX (or the only one running). --password also sets the replication credentials (masterauth, and ' +
+    'primaryauth where the server knows it); with --user, an ACL user with every right that the nodes also replicate as.' +
     '\n\n' +
     EXIT_CODE_HELP
 
   static override examples = [
     '<%= config.bin %> sandbox up',
     '<%= config.bin %> sandbox up --replicas 1 --keys 100000',
+    '<%= config.bin %> sandbox up --name valkey --port 32001 --redis-server ../shared/servers/valkey-8.0/valkey-server --replicas 1',
     'REDISCLI_AUTH=secret <%= config.bin %> sandbox up --tls',
   ]
 
@@ -25,7 +31,8 @@ export default class SandboxUp extends BaseCommand<typeof SandboxUp> {
     primaries: Flags.integer({description: 'number of primaries', default: 3, min: 1, max: 100}),
     replicas: Flags.integer({description: 'replicas per primary', default: 0, min: 0, max: 10}),
     port: Flags.integer({description: 'first port (nodes use port, port+1, ...; cluster bus ports are +10000)', default: DEFAULT_BASE_PORT}),
-    'redis-server': Flags.string({description: 'redis-server binary to run (default: from PATH)'}),
+    name: Flags.string({description: 'name of this sandbox (default: env RESHARD_SANDBOX, else "default"); one state file per name'}),
+    'redis-server': Flags.string({description: 'server binary to run: redis-server, valkey-server, ... (default: redis-server from PATH)'}),
     keys: Flags.integer({description: 'seed this many keys over all slots (every data type, some TTLs, some binary names)', default: 0, min: 0}),
     password: Flags.string({
       description: 'require this password on every node (prefer the env var: a flag value shows in `ps`); never printed',
@@ -39,8 +46,11 @@ export default class SandboxUp extends BaseCommand<typeof SandboxUp> {
     const f = this.flags
     const human = !this.json
     const progress = human && !f.quiet ? (m: string) => process.stderr.write(paint.dim(`${m}\n`)) : undefined
-    const statePath = sandboxStatePath()
+    const name = checkSandboxName(f.name ?? (process.env.RESHARD_SANDBOX || DEFAULT_SANDBOX_NAME))
+    const statePath = sandboxStatePath(name)
     const {state, seeded, ms} = await startSandbox({
+      name,
+      user: f.user,
       primaries: f.primaries,
       replicas: f.replicas,
       port: f.port,
@@ -55,7 +65,8 @@ export default class SandboxUp extends BaseCommand<typeof SandboxUp> {
     const status = await sandboxStatus(state, statePath)
     if (human) {
       const replicas = state.replicas > 0 ? `, ${state.replicas} replica${state.replicas > 1 ? 's' : ''} each` : ''
-      this.log(`${paint.green('Sandbox up')} in ${(ms / 1000).toFixed(1)} s: ${state.primaries} primaries${replicas}; data in ${state.dataDir}`)
+      const named = name === DEFAULT_SANDBOX_NAME ? '' : ` "${name}"`
+      this.log(`${paint.green(`Sandbox${named} up`)} in ${(ms / 1000).toFixed(1)} s: ${status.server ?? 'unknown server'}, ${state.primaries} primaries${replicas}; data in ${state.dataDir}`)
       for (const line of nodeTable(status.nodes, {dim: paint.dim, good: paint.green, bad: paint.red})) this.log(`  ${line}`)
       if (seeded) {
         const types = Object.entries(seeded.byType)
@@ -64,13 +75,19 @@ export default class SandboxUp extends BaseCommand<typeof SandboxUp> {
           .join(', ')
         this.log(`Seeded ${seeded.count} keys (${types}; ${seeded.withTtl} with TTL, ${seeded.binaryNames} binary names) in ${(seeded.ms / 1000).toFixed(1)} s`)
       }
-      if (state.password !== undefined) this.log('Password: set (kept in the 0600 state file; reshard commands use it, redis-cli needs REDISCLI_AUTH)')
+      if (state.password !== undefined) {
+        const repl = state.replicationAuth && state.replicationAuth.length > 0 ? `; replication: ${state.replicationAuth.join(', ')}` : ''
+        const user = state.user !== undefined ? `, ACL user ${state.user}` : ''
+        this.log(`Password: set${user} (kept in the 0600 state file; reshard commands use it, redis-cli needs REDISCLI_AUTH${repl})`)
+      }
       if (state.tls) this.log(`TLS: CA certificate ${state.tls.caCert} (reshard commands use it; redis-cli needs --tls --cacert)`)
       this.log(paint.dim(`State: ${statePath}`))
-      this.log(`try: ${paint.bold('reshard status')}`)
+      this.log(`try: ${paint.bold(this.statusHint(name))}`)
     }
     return {
       ok: true,
+      name,
+      server: state.server ?? null,
       statePath,
       dataDir: state.dataDir,
       redisServer: state.redisServer,
@@ -80,5 +97,13 @@ export default class SandboxUp extends BaseCommand<typeof SandboxUp> {
       seeded: seeded ?? null,
       ms,
     }
+  }
+
+  /** A command that shows this sandbox as typed: with RESHARD_SANDBOX=name when others run too. */
+  private statusHint(name: string): string {
+    const others = process.env.RESHARD_SANDBOX_STATE ? [] : listSandboxes().filter((s) => s.running && s.name !== name)
+    const chosen = process.env.RESHARD_SANDBOX || undefined
+    const needsName = chosen !== undefined ? chosen !== name : others.length > 0
+    return `${needsName ? `RESHARD_SANDBOX=${name} ` : ''}${cliInvocation()} status`
   }
 }
