@@ -1,16 +1,23 @@
-// Slot lists go as one EVAL per node; a node that refuses the script (no +eval, or no SETSLOT
-// from scripts) gets the same list as a pipeline, with the same per-slot results.
+// Slot lists on one node. SETSLOT is never sent from a script (DESIGN.md §1: a SETSLOT that blocks
+// inside a script aborts a Valkey 8+ primary with replicas): it always goes as pipelined commands,
+// in chunks sized from the node's measured cost. COUNTKEYSINSLOT goes as one read-only EVAL; a node
+// that refuses the script gets the same list as a pipeline, with the same per-slot results.
 import {describe, expect, it} from 'vitest'
-import {RedisClusterAdmin} from '../../src/cluster/redis-admin.js'
+import {RedisClusterAdmin, setSlotChunk, setSlotDeadline, ADMIN_TIMEOUT_MS} from '../../src/cluster/redis-admin.js'
 
 type Reply = unknown
 class FakeClient {
-  evals = 0
+  evals: string[][] = []
   pipelined: string[][] = []
-  constructor(private readonly evalReply: (args: string[]) => Reply) {}
+  /** Pipelines sent, by size. */
+  writes: number[] = []
+  constructor(
+    private readonly evalReply: (args: string[]) => Reply,
+    private readonly pipelineDelayMs = 0,
+  ) {}
   async call(cmd: string, ...args: string[]): Promise<Reply> {
     if (cmd !== 'EVAL') throw new Error(`unexpected ${cmd}`)
-    this.evals++
+    this.evals.push(args)
     const r = this.evalReply(args.slice(2))
     if (r instanceof Error) throw r
     return r
@@ -20,6 +27,8 @@ class FakeClient {
     return {
       call: (...a: string[]) => cmds.push(a),
       exec: async () => {
+        this.writes.push(cmds.length)
+        if (this.pipelineDelayMs) await new Promise((r) => setTimeout(r, this.pipelineDelayMs))
         this.pipelined.push(...cmds)
         return cmds.map((c) => (c[1] === 'COUNTKEYSINSLOT' ? [null, 7] : c[2] === '13' ? [new Error('ERR bad slot 13'), null] : [null, 'OK']))
       },
@@ -43,42 +52,76 @@ const ops = [
   {slot: 13, action: 'importing' as const, nodeId: 'src'},
 ]
 
-describe('slot lists (SETSLOT, COUNTKEYSINSLOT) on one node', () => {
-  it('go as one EVAL: per-slot errors and counts come back in list order', async () => {
-    const c = new FakeClient((args) => (args.length === 6 ? ['', 'ERR bad slot 13'] : args.map(() => 3)))
+describe('CLUSTER SETSLOT lists', () => {
+  it('never go through EVAL, even when the node runs scripts: plain pipelined commands, per-slot errors in order', async () => {
+    const c = new FakeClient((args) => args.map(() => 3))
     const admin = adminWith(c)
     expect(await admin.setSlots('n1', ops)).toEqual([undefined, 'ERR bad slot 13'])
+    expect(c.evals).toEqual([])
+    expect(c.pipelined).toEqual([
+      ['CLUSTER', 'SETSLOT', '12', 'IMPORTING', 'src'],
+      ['CLUSTER', 'SETSLOT', '13', 'IMPORTING', 'src'],
+    ])
+  })
+
+  it('are split into chunks sized from the measured cost, all sent in list order', async () => {
+    // 40 ms per pipeline: the cost per SETSLOT is measured and later chunks get smaller
+    const c = new FakeClient(() => [], 40)
+    const admin = adminWith(c)
+    const many = Array.from({length: 600}, (_, i) => ({slot: 1000 + i, action: 'stable' as const}))
+    const r = await admin.setSlots('n1', many)
+    expect(r).toHaveLength(600)
+    expect(r.every((x) => x === undefined)).toBe(true)
+    expect(c.pipelined.map((p) => Number(p[2]))).toEqual(many.map((o) => o.slot))
+    expect(c.writes.length).toBeGreaterThan(1)
+    expect(c.evals).toEqual([])
+  })
+
+  it('chunk size and deadline follow the cost: a slow node gets small chunks and room to answer', () => {
+    expect(setSlotChunk(0.05)).toBe(1024)
+    expect(setSlotChunk(5)).toBe(200)
+    expect(setSlotChunk(50)).toBe(20)
+    expect(setSlotChunk(500)).toBe(16)
+    // 1024 SETSLOTs at 50 ms each (a loaded Valkey 8) are 51 s: never inside a fixed 15 s deadline
+    expect(setSlotDeadline(50, setSlotChunk(50))).toBeGreaterThan(50 * setSlotChunk(50))
+    expect(setSlotDeadline(0.1, 1024)).toBeGreaterThanOrEqual(ADMIN_TIMEOUT_MS)
+  })
+
+  it('a lost connection is thrown', async () => {
+    const c = new FakeClient(() => [])
+    c.pipeline = () => ({call: () => 0, exec: async () => Promise.reject(new Error('Connection is closed.'))}) as never
+    const admin = adminWith(c)
+    await expect(admin.setSlots('n1', ops)).rejects.toThrow(/Connection is closed/)
+  })
+})
+
+describe('COUNTKEYSINSLOT lists', () => {
+  it('go as one EVAL: counts come back in list order', async () => {
+    const c = new FakeClient((args) => args.map(() => 3))
+    const admin = adminWith(c)
     expect(await admin.countKeys('n1', [1, 2, 3])).toEqual([3, 3, 3])
-    expect(c.evals).toBe(2)
+    expect(c.evals).toHaveLength(1)
+    expect(c.evals[0]![0]).not.toMatch(/SETSLOT/)
     expect(c.pipelined).toEqual([])
   })
 
   it('a node that refuses EVAL (NOPERM) gets pipelines from then on, with the same results', async () => {
     const c = new FakeClient(() => replyError("NOPERM this user has no permissions to run the 'eval' command"))
     const admin = adminWith(c)
-    expect(await admin.setSlots('n1', ops)).toEqual([undefined, 'ERR bad slot 13'])
     expect(await admin.countKeys('n1', [1, 2])).toEqual([7, 7])
-    expect(c.evals).toBe(1)
+    expect(await admin.countKeys('n1', [3])).toEqual([7])
+    expect(c.evals).toHaveLength(1)
     expect(c.pipelined).toEqual([
-      ['CLUSTER', 'SETSLOT', '12', 'IMPORTING', 'src'],
-      ['CLUSTER', 'SETSLOT', '13', 'IMPORTING', 'src'],
       ['CLUSTER', 'COUNTKEYSINSLOT', '1'],
       ['CLUSTER', 'COUNTKEYSINSLOT', '2'],
+      ['CLUSTER', 'COUNTKEYSINSLOT', '3'],
     ])
-  })
-
-  it('a server that will not run SETSLOT from a script: the list goes again as a pipeline', async () => {
-    const c = new FakeClient((args) => args.filter((_, i) => i % 3 === 0).map(() => 'ERR This Redis command is not allowed from script'))
-    const admin = adminWith(c)
-    expect(await admin.setSlots('n1', ops)).toEqual([undefined, 'ERR bad slot 13'])
-    expect(c.pipelined).toHaveLength(2)
-    expect(c.evals).toBe(1)
   })
 
   it('a lost connection is not taken for a refusal: it is thrown', async () => {
     const c = new FakeClient(() => new Error('Connection is closed.'))
     const admin = adminWith(c)
-    await expect(admin.setSlots('n1', ops)).rejects.toThrow(/Connection is closed/)
+    await expect(admin.countKeys('n1', [1])).rejects.toThrow(/Connection is closed/)
     expect(c.pipelined).toEqual([])
   })
 })
