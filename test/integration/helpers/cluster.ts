@@ -24,6 +24,8 @@ import type {SandboxNodeState, SandboxState} from '../../../src/sandbox/state.js
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
 
 export interface TestClusterOptions {
+  /** The server binary (redis-server, valkey-server, kv-server, ...; default: redis-server from PATH). */
+  server?: string
   primaries?: number
   replicas?: number
   /** Seed this many keys (every data type, TTLs, binary names) once the cluster is up. */
@@ -111,6 +113,7 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
       replicas,
       port: base,
       keys: opts.keys,
+      redisServer: opts.server,
       password,
       tls: opts.tls,
       dir: join(dir, 'data'),

@@ -112,10 +112,11 @@ export async function setSlot(c: Redis, slot: number, ...args: string[]): Promis
   if (r !== 'OK') throw new Error(`CLUSTER SETSLOT ${slot} ${args.join(' ')}: ${String(r)}`)
 }
 
-/** MIGRATE keys (Buffers, exactly as listed) from `src` to the node at `port`. */
-export async function migrateKeys(src: Redis, port: number, keys: readonly Buffer[]): Promise<void> {
+/** MIGRATE keys (Buffers, exactly as listed) from `src` to the node at `port` (with AUTH `password` when the target needs one). */
+export async function migrateKeys(src: Redis, port: number, keys: readonly Buffer[], password?: string): Promise<void> {
   if (keys.length === 0) return
-  const r = await src.call('MIGRATE', HOST, String(port), '', '0', '5000', 'KEYS', ...keys)
+  const auth = password === undefined ? [] : ['AUTH', password]
+  const r = await src.call('MIGRATE', HOST, String(port), '', '0', '5000', ...auth, 'KEYS', ...keys)
   if (r !== 'OK' && r !== 'NOKEY') throw new Error(`MIGRATE: ${String(r)}`)
 }
 
