@@ -66,10 +66,15 @@ export async function readKeyBook(clients: Map<string, Redis>, host: string): Pr
   const book: KeyBook = new Map()
   const misplaced: string[] = []
   const owners = await slotOwners([...clients.values()][0]!, host)
-  for (const [addr, c] of clients) {
-    const role = (await c.call('ROLE')) as unknown[]
-    if (String(role[0]) !== 'master') continue
-    for (const e of await digests(c, await scanAll(c), addr)) {
+  const perNode = await Promise.all(
+    [...clients].map(async ([addr, c]) => {
+      const role = (await c.call('ROLE')) as unknown[]
+      return String(role[0]) === 'master' ? digests(c, await scanAll(c), addr) : []
+    }),
+  )
+  for (const entries of perNode) {
+    for (const e of entries) {
+      const addr = e.node
       const hex = e.key.toString('hex')
       const slot = keySlot(e.key)
       if (owners.get(slot) !== addr) misplaced.push(`${JSON.stringify(e.key.toString('latin1'))} (slot ${slot}) is on ${addr}, owner ${owners.get(slot) ?? 'none'}`)
