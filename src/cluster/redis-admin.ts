@@ -47,10 +47,23 @@ return out`
 
 /** How long an admin command may wait for its node: a stopped node must not hang a run. */
 export const ADMIN_TIMEOUT_MS = 15_000
-/** First guess of one SETSLOT's cost before the node was measured (replicated SETSLOT: ~5 ms). */
-const SETSLOT_COST_GUESS_MS = 5
+/** First guess of one SETSLOT's cost before the node was measured: replicated SETSLOT takes ~5 ms on an idle machine, ~50 ms under load; the first chunk is small and measures it. */
+const SETSLOT_COST_GUESS_MS = 50
 /** A SETSLOT chunk aims at about this long on the node. */
 const SETSLOT_CHUNK_MS = 1000
+
+/** Connections per node for SETSLOT on nodes that block the caller on every SETSLOT. */
+const SETSLOT_LANES = 8
+
+/** All strings of a (nested) reply, joined: enough to look for an argument name in COMMAND DOCS. */
+function flatText(reply: unknown): string {
+  if (reply === null || reply === undefined) return ''
+  if (Array.isArray(reply)) return reply.map(flatText).join(' ')
+  if (reply instanceof Map) return [...reply].map(([k, v]) => `${flatText(k)} ${flatText(v)}`).join(' ')
+  if (Buffer.isBuffer(reply)) return reply.toString()
+  if (typeof reply === 'object') return Object.entries(reply).map(([k, v]) => `${k} ${flatText(v)}`).join(' ')
+  return String(reply)
+}
 
 /** How many SETSLOTs go in one chunk at the measured cost: 16 to 1024. */
 export function setSlotChunk(costMs: number): number {
@@ -129,27 +142,82 @@ export class RedisClusterAdmin implements ClusterAdmin {
 
   /** Measured milliseconds per SETSLOT, per node (replicated SETSLOT costs ms, not us). */
   private readonly setSlotCost = new Map<string, number>()
+  /** Per node: whether it replicates SETSLOT and blocks the caller until its replicas acknowledge. */
+  private readonly blockingSetSlot = new Map<string, Promise<boolean>>()
 
   /**
-   * SETSLOT lists go as plain pipelined commands, in chunks sized from what the node measurably
-   * takes, each chunk with a deadline of its own: a slow but answering node (Valkey 8+ replicates
-   * every SETSLOT and waits for its replicas: ~5 ms idle, ~50 ms under load) never times out
-   * half-way through a wave, while a node that stops answering is a verdict within the deadline.
+   * SETSLOT lists never go through a script (DESIGN.md §1). A node that replicates SETSLOT and
+   * blocks the caller until its replicas acknowledge (Valkey 8+) gets one SETSLOT in flight per
+   * connection, on several connections at once: a pipelined SETSLOT that waits behind a blocked
+   * one can stay in the server's query buffer unread until more input arrives (seen on Valkey
+   * 9.0: a 200-SETSLOT pipeline stalled with 3.5 KB unparsed, `qbuf=3585`, until our deadline).
+   * Other nodes get pipelined chunks sized from what the node measurably takes, each chunk with a
+   * deadline of its own: a slow but answering node never times out half-way through a wave,
+   * while a node that stops answering is a verdict within the deadline.
    */
   async setSlots(nodeId: string, ops: readonly SetSlotOp[]): Promise<Array<string | undefined>> {
     if (ops.length === 0) return []
-    const c = await within(this.client(nodeId), ADMIN_TIMEOUT_MS, `node ${this.label(nodeId)}`)
+    const what = `node ${this.label(nodeId)}`
+    const c = await within(this.client(nodeId), ADMIN_TIMEOUT_MS, what)
+    if (await this.blocksOnSetSlot(nodeId, c)) return this.setSlotsInLanes(nodeId, ops)
     const out: Array<string | undefined> = []
     for (let i = 0; i < ops.length; ) {
       const cost = this.setSlotCost.get(nodeId) ?? SETSLOT_COST_GUESS_MS
-      const n = setSlotChunk(cost)
-      const chunk = ops.slice(i, i + n)
+      const chunk = ops.slice(i, i + setSlotChunk(cost))
       const started = Date.now()
-      const replies = await within(pipelineSetSlots(c, chunk), setSlotDeadline(cost, chunk.length), `node ${this.label(nodeId)}`)
+      const replies = await within(pipelineSetSlots(c, chunk), setSlotDeadline(cost, chunk.length), what)
       this.setSlotCost.set(nodeId, Math.max(0.05, (cost + (Date.now() - started) / chunk.length) / 2))
       out.push(...replies)
       i += chunk.length
     }
+    return out
+  }
+
+  /**
+   * Whether the node replicates SETSLOT and blocks the caller (probed, never read from a version
+   * string): such servers document a TIMEOUT argument for it (COMMAND DOCS CLUSTER|SETSLOT).
+   * When the node will not say, assume it does: one SETSLOT in flight is right on every server.
+   */
+  private blocksOnSetSlot(nodeId: string, c: Redis): Promise<boolean> {
+    let known = this.blockingSetSlot.get(nodeId)
+    if (!known) {
+      known = within(c.call('COMMAND', 'DOCS', 'CLUSTER|SETSLOT'), ADMIN_TIMEOUT_MS, `node ${this.label(nodeId)}`).then(
+        (docs) => /timeout/i.test(flatText(docs)),
+        () => true,
+      )
+      this.blockingSetSlot.set(nodeId, known)
+    }
+    return known
+  }
+
+  /** One SETSLOT in flight per connection, SETSLOT_LANES connections; a slot's ops stay in order on one lane. */
+  private async setSlotsInLanes(nodeId: string, ops: readonly SetSlotOp[]): Promise<Array<string | undefined>> {
+    const what = `node ${this.label(nodeId)}`
+    const address = this.address(nodeId)
+    const lanes: number[][] = Array.from({length: Math.min(SETSLOT_LANES, ops.length)}, () => [])
+    const laneOfSlot = new Map<number, number>()
+    ops.forEach((op, i) => {
+      let lane = laneOfSlot.get(op.slot)
+      if (lane === undefined) laneOfSlot.set(op.slot, (lane = laneOfSlot.size % lanes.length))
+      lanes[lane]!.push(i)
+    })
+    const out = new Array<string | undefined>(ops.length)
+    await Promise.all(
+      lanes.map(async (indexes, lane) => {
+        if (indexes.length === 0) return
+        const c = await within(this.pool.get(`${address.host}:${address.port}`, lane), ADMIN_TIMEOUT_MS, what)
+        for (const i of indexes) {
+          const op = ops[i]!
+          const args = op.action === 'stable' ? [String(op.slot), 'STABLE'] : [String(op.slot), op.action.toUpperCase(), op.nodeId!]
+          try {
+            await within(c.call('CLUSTER', 'SETSLOT', ...args), ADMIN_TIMEOUT_MS, what)
+          } catch (e) {
+            if ((e as Error).name !== 'ReplyError') throw e
+            out[i] = (e as Error).message
+          }
+        }
+      }),
+    )
     return out
   }
 

@@ -11,11 +11,27 @@ class FakeClient {
   pipelined: string[][] = []
   /** Pipelines sent, by size. */
   writes: number[] = []
+  /** Plain calls other than EVAL and COMMAND DOCS, in order. */
+  calls: string[][] = []
+  inFlight = 0
+  maxInFlight = 0
   constructor(
     private readonly evalReply: (args: string[]) => Reply,
     private readonly pipelineDelayMs = 0,
+    /** COMMAND DOCS CLUSTER|SETSLOT reply: a TIMEOUT argument marks a server that blocks on SETSLOT (Valkey 8+). */
+    private readonly setSlotDocs: Reply = {'cluster|setslot': {summary: 'Binds a hash slot to a node.', arguments: [{name: 'slot'}]}},
   ) {}
   async call(cmd: string, ...args: string[]): Promise<Reply> {
+    if (cmd === 'COMMAND') return this.setSlotDocs
+    if (cmd === 'CLUSTER') {
+      this.calls.push([cmd, ...args])
+      this.inFlight++
+      this.maxInFlight = Math.max(this.maxInFlight, this.inFlight)
+      await new Promise((r) => setTimeout(r, 2))
+      this.inFlight--
+      if (args[1] === '13') throw replyError('ERR bad slot 13')
+      return 'OK'
+    }
     if (cmd !== 'EVAL') throw new Error(`unexpected ${cmd}`)
     this.evals.push(args)
     const r = this.evalReply(args.slice(2))
@@ -40,8 +56,8 @@ function replyError(message: string): Error {
   return Object.assign(new Error(message), {name: 'ReplyError'})
 }
 
-function adminWith(client: FakeClient): RedisClusterAdmin {
-  const pool = {get: async () => client, conn: {}}
+function adminWith(client: FakeClient, lanes: FakeClient[] = []): RedisClusterAdmin {
+  const pool = {get: async (_address: string, lane = 0) => (lane === 0 ? client : lanes[lane - 1]!), conn: {}}
   const admin = new RedisClusterAdmin(pool as never)
   ;(admin as unknown as {topo: unknown}).topo = {nodes: [{id: 'n1', address: '127.0.0.1:1', host: '127.0.0.1', port: 1}]}
   return admin
@@ -85,6 +101,29 @@ describe('CLUSTER SETSLOT lists', () => {
     // 1024 SETSLOTs at 50 ms each (a loaded Valkey 8) are 51 s: never inside a fixed 15 s deadline
     expect(setSlotDeadline(50, setSlotChunk(50))).toBeGreaterThan(50 * setSlotChunk(50))
     expect(setSlotDeadline(0.1, 1024)).toBeGreaterThanOrEqual(ADMIN_TIMEOUT_MS)
+  })
+
+  it('on a node that blocks the caller on SETSLOT (Valkey 8+): one SETSLOT in flight per connection, several connections, a slot\'s ops in order', async () => {
+    const docs = {'cluster|setslot': {history: [['8.0.0', 'Added the `TIMEOUT` option.']], arguments: [{name: 'timeout'}]}}
+    const lanes = Array.from({length: 7}, () => new FakeClient(() => [], 0, docs))
+    const c = new FakeClient(() => [], 0, docs)
+    const admin = adminWith(c, lanes)
+    const many = [
+      ...Array.from({length: 40}, (_, i) => ({slot: 100 + i, action: 'importing' as const, nodeId: 'src'})),
+      {slot: 13, action: 'stable' as const},
+      {slot: 13, action: 'importing' as const, nodeId: 'src'},
+    ]
+    const r = await admin.setSlots('n1', many)
+    expect(r.slice(0, 40).every((x) => x === undefined)).toBe(true)
+    expect(r.slice(40)).toEqual(['ERR bad slot 13', 'ERR bad slot 13'])
+    const all = [c, ...lanes]
+    expect(all.every((x) => x.pipelined.length === 0 && x.maxInFlight <= 1)).toBe(true)
+    expect(all.filter((x) => x.calls.length > 0).length).toBe(8)
+    // both ops of slot 13 went to one connection, in list order
+    const of13 = all.filter((x) => x.calls.some((k) => k[2] === '13'))
+    expect(of13).toHaveLength(1)
+    expect(of13[0]!.calls.filter((k) => k[2] === '13').map((k) => k[3])).toEqual(['STABLE', 'IMPORTING'])
+    expect(all.every((x) => x.evals.length === 0)).toBe(true)
   })
 
   it('a lost connection is thrown', async () => {
