@@ -82,6 +82,7 @@ describe.each(SERVERS.map((s) => [s.name, s] as const))('compatibility on %s', (
 
   /** The checks after every step. */
   async function healthy(step: string, t0: number): Promise<void> {
+    const tc = Date.now()
     const dead = cluster.state.nodes.filter((n) => !isSandboxProcess(n.pid, n.port, cluster.state.redisServer))
     expect(dead.map((n) => `${n.hostname} (pid ${n.pid}, see ${n.dir}/redis.log)`), `${step}: server processes died`).toEqual([])
     // read-only, so at once
@@ -98,7 +99,7 @@ describe.each(SERVERS.map((s) => [s.name, s] as const))('compatibility on %s', (
     expect(compareKeyBooks(book, now.book), `${step}: keys lost or changed`).toEqual([])
     // keys written by a step (live writers, half-moved slots) are followed from now on
     book = now.book
-    times.push(`${step} ${Date.now() - t0} ms`)
+    times.push(`${step} ${Date.now() - t0} ms (checks ${Date.now() - tc})`)
   }
 
   async function expectOwner(slots: number[], owner: TestNode): Promise<void> {
@@ -110,7 +111,7 @@ describe.each(SERVERS.map((s) => [s.name, s] as const))('compatibility on %s', (
     const t0 = Date.now()
     const st = await ok(['status'])
     expect(st.stdout + st.stderr).toMatch(/nodeA/)
-    await healthy('start', t0)
+    await healthy('status', t0)
   })
 
   it('move (default mechanism)', async () => {
@@ -223,13 +224,15 @@ describe.each(SERVERS.map((s) => [s.name, s] as const))('compatibility on %s', (
     await healthy(`recover (${copies} marker copies on replicas${selfHealed.length ? `; closed by the server: ${selfHealed.join(', ')}` : ''})`, t0)
   })
 
+  // The new primary gets a small share (weight 0.05: about 270 slots), not a quarter of the
+  // slots: the same code path, without 4,000 replicated SETSLOTs per step on Valkey.
   it('rebalance --yes onto an empty primary', async () => {
     const t0 = Date.now()
     const g = await cluster.addEmptyPrimary()
     clients.set(g.address, await connectNode(cluster.connection, g.host, g.port))
-    await ok(['rebalance', '--use-empty-primaries', '--yes', '--json'])
+    await ok(['rebalance', '--use-empty-primaries', '--weight', `${g.hostname}=0.05`, '--yes', '--json'])
     const owners = await slotOwners(clients.get(g.address)!, cluster.state.host)
-    expect([...owners.values()].filter((o) => o === g.address).length).toBeGreaterThan(3000)
+    expect([...owners.values()].filter((o) => o === g.address).length).toBeGreaterThan(200)
     await healthy('rebalance', t0)
   })
 
