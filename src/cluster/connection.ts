@@ -71,7 +71,6 @@ export async function resolveConnection(f: ConnectionFlags, ask?: (q: string) =>
   const seeds = seedTexts.filter((s) => s.trim() !== '').map(parseAddress)
   if (seeds.length === 0) throw new UsageError('no seed address given', 'give a seed with -c host:port (or env RESHARD_CLUSTER)')
   let password = process.env.REDISCLI_AUTH || undefined
-  let user = f.user
   if (f.askpass) {
     const askFn = ask ?? (await import('../prompts/password.js')).askPassword
     password = await askFn('Password: ')
@@ -82,12 +81,11 @@ export async function resolveConnection(f: ConnectionFlags, ask?: (q: string) =>
   }
   if (source === 'sandbox' && sandbox) {
     if (password === undefined && sandbox.password) password = sandbox.password
-    if (f.user === undefined && sandbox.user && password === sandbox.password) user = sandbox.user
     if (!tls && sandbox.tls) {
       tls = {ca: readPem(sandbox.tls.caCert, 'sandbox CA'), cert: readPem(sandbox.tls.cert, 'sandbox cert'), key: readPem(sandbox.tls.key, 'sandbox key')}
     }
   }
-  return {seeds, user, password, tls, source, connectTimeoutMs: 3000}
+  return {seeds, user: f.user, password, tls, source, connectTimeoutMs: 3000}
 }
 
 function readPem(path: string | undefined, what: string): string | undefined {

@@ -4,10 +4,7 @@
 // engine initialization failed"). For the sandbox only, such a server gets a stand-in module
 // that registers nothing, built once with the machine's C compiler: the server then runs without
 // Lua scripting (EVAL answers an error, which reshard handles as it does for a user without
-// +eval). The stand-in declares that it handles atomic slot migration: a loaded module that does
-// not makes Valkey 9 refuse CLUSTER MIGRATESLOTS ("The module ... does not support atomic slot
-// migrations"). Nothing here is used for a real cluster.
-import {createHash} from 'node:crypto'
+// +eval). Nothing here is used for a real cluster.
 import {execFileSync} from 'node:child_process'
 import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {homedir} from 'node:os'
@@ -18,16 +15,17 @@ import {PreconditionError} from '../errors.js'
 const STUB_SOURCE = `/* reshard sandbox: a stand-in for a server's missing Lua module; registers nothing. */
 typedef int (*getapi_t)(const char *, void *);
 typedef void (*attribs_t)(void *, const char *, int, int);
-typedef void (*options_t)(void *, int);
-/* <prefix>_OPTIONS_HANDLE_REPL_ASYNC_LOAD | <prefix>_OPTIONS_HANDLE_ATOMIC_SLOT_MIGRATION */
-#define OPTIONS ((1 << 2) | (1 << 5))
+typedef int (*options_t)(void *, int);
+/* Declares what the real Lua module declares, REPL_ASYNC_LOAD (1<<2) and
+   HANDLE_ATOMIC_SLOT_MIGRATION (1<<5): without the latter a server refuses CLUSTER MIGRATESLOTS
+   ("The module ... does not support atomic slot migrations"). */
 static int load(void *ctx, const char *attribs, const char *options) {
   getapi_t getapi = (getapi_t)((void **)ctx)[0];
   attribs_t set = 0;
   options_t opts = 0;
   if (getapi(attribs, (void *)&set) != 0 || !set) return 1;
   set(ctx, "reshard-nolua", 1, 1);
-  if (getapi(options, (void *)&opts) == 0 && opts) opts(ctx, OPTIONS);
+  if (getapi(options, (void *)&opts) == 0 && opts) opts(ctx, (1 << 2) | (1 << 5));
   return 0;
 }
 int ValkeyModule_OnLoad(void *ctx, void **argv, int argc) { (void)argv; (void)argc; return load(ctx, "ValkeyModule_SetModuleAttribs", "ValkeyModule_SetModuleOptions"); }
@@ -74,9 +72,7 @@ export function serverEnv(binaryPath: string): NodeJS.ProcessEnv | undefined {
   const needs = luaModuleOf(binaryPath)
   let env: NodeJS.ProcessEnv | undefined
   if (needs && !moduleFound(needs)) {
-    // one folder per stub source: a stub built by an older version is never reused
-    const version = createHash('sha256').update(STUB_SOURCE).digest('hex').slice(0, 12)
-    const dir = join(process.env.RESHARD_HOME ?? join(homedir(), '.reshard'), 'shims', version)
+    const dir = join(process.env.RESHARD_HOME ?? join(homedir(), '.reshard'), 'shims', 'asm')
     const lib = join(dir, needs.module)
     if (!existsSync(lib)) buildStub(dir, lib, binaryPath, needs.module)
     env = {LD_LIBRARY_PATH: [dir, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':')}

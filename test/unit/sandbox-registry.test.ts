@@ -132,11 +132,10 @@ describe('which sandbox a command means', () => {
     expect(() => sandboxForConnection()).toThrow(/no sandbox named "nope" is recorded/)
   })
 
-  it("the sandbox's password and user are used when no others are given", async () => {
+  it("the sandbox's password is used when none is given", async () => {
     record('a', state('a', [31001], [], {password: 'pw', user: 'ops'}))
-    expect(await resolveConnection({})).toMatchObject({password: 'pw', user: 'ops', source: 'sandbox'})
-    // a password of one's own: no sandbox user forced on it
+    expect(await resolveConnection({})).toMatchObject({password: 'pw', user: undefined, source: 'sandbox'})
     process.env.REDISCLI_AUTH = 'other'
-    expect(await resolveConnection({})).toMatchObject({password: 'other', user: undefined})
+    expect(await resolveConnection({})).toMatchObject({password: 'other'})
   })
 })

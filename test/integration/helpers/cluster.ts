@@ -24,7 +24,7 @@ import type {SandboxNodeState, SandboxState} from '../../../src/sandbox/state.js
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
 
 export interface TestClusterOptions {
-  /** The server binary (redis-server, valkey-server, kv-server, ...; default: redis-server from PATH). */
+  /** The server binary (redis-server, valkey-server, kv-server, ...; default: redis-server from PATH). Same as redisServer. */
   server?: string
   primaries?: number
   replicas?: number
@@ -34,6 +34,8 @@ export interface TestClusterOptions {
   password?: boolean | string
   tls?: boolean
   timeoutMs?: number
+  /** Server binary (default: redis-server on PATH). */
+  redisServer?: string
 }
 
 export interface TestNode {
@@ -97,6 +99,7 @@ function toTestNode(state: SandboxState, n: SandboxNodeState): TestNode {
 
 /** Start a sandbox cluster on free ports in a fresh temp dir. Retries on a port race with a parallel test file. */
 export async function startTestCluster(opts: TestClusterOptions = {}): Promise<TestCluster> {
+  if (opts.server !== undefined) opts = {...opts, redisServer: opts.server}
   const primaries = opts.primaries ?? 3
   const replicas = opts.replicas ?? 0
   const total = primaries * (1 + replicas)
@@ -113,12 +116,12 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
       replicas,
       port: base,
       keys: opts.keys,
-      redisServer: opts.server,
       password,
       tls: opts.tls,
       dir: join(dir, 'data'),
       statePath: null,
       timeoutMs: opts.timeoutMs,
+      redisServer: opts.redisServer,
     }
     try {
       const {state, seeded} = await startSandbox(sandboxOpts)
