@@ -89,8 +89,9 @@ export class AtomicMover implements PairStrategy {
       const was = m.state
       m.to(to)
       r.state = to
-      // the server rolled back: the source still owns the slot and its keys, nothing is open
+      // the server rolled back: the source still owns the slot and all its keys, nothing is open
       r.outcome = 'not-started'
+      r.keys = 0
       if (error !== undefined) r.error = error
       this.ctx.bus.emit({type: 'slot-state', slot, from: this.ctx.from, to: this.ctx.to, state: to, keysTotal: this.total(slot)})
       if (to === 'failed') this.ctx.bus.emit({type: 'slot-failed', slot, from: this.ctx.from, to: this.ctx.to, state: was, error: error ?? 'failed'})
