@@ -15,16 +15,22 @@ import {PreconditionError} from '../errors.js'
 const STUB_SOURCE = `/* reshard sandbox: a stand-in for a server's missing Lua module; registers nothing. */
 typedef int (*getapi_t)(const char *, void *);
 typedef void (*attribs_t)(void *, const char *, int, int);
-static int load(void *ctx, const char *attribs) {
+typedef int (*options_t)(void *, int);
+/* Declares what the real Lua module declares, REPL_ASYNC_LOAD (1<<2) and
+   HANDLE_ATOMIC_SLOT_MIGRATION (1<<5): without the latter a server refuses CLUSTER MIGRATESLOTS
+   ("The module ... does not support atomic slot migrations"). */
+static int load(void *ctx, const char *attribs, const char *options) {
   getapi_t getapi = (getapi_t)((void **)ctx)[0];
   attribs_t set = 0;
+  options_t opts = 0;
   if (getapi(attribs, (void *)&set) != 0 || !set) return 1;
   set(ctx, "reshard-nolua", 1, 1);
+  if (getapi(options, (void *)&opts) == 0 && opts) opts(ctx, (1 << 2) | (1 << 5));
   return 0;
 }
-int ValkeyModule_OnLoad(void *ctx, void **argv, int argc) { (void)argv; (void)argc; return load(ctx, "ValkeyModule_SetModuleAttribs"); }
-int KVModule_OnLoad(void *ctx, void **argv, int argc) { (void)argv; (void)argc; return load(ctx, "KVModule_SetModuleAttribs"); }
-int RedisModule_OnLoad(void *ctx, void **argv, int argc) { (void)argv; (void)argc; return load(ctx, "RedisModule_SetModuleAttribs"); }
+int ValkeyModule_OnLoad(void *ctx, void **argv, int argc) { (void)argv; (void)argc; return load(ctx, "ValkeyModule_SetModuleAttribs", "ValkeyModule_SetModuleOptions"); }
+int KVModule_OnLoad(void *ctx, void **argv, int argc) { (void)argv; (void)argc; return load(ctx, "KVModule_SetModuleAttribs", "KVModule_SetModuleOptions"); }
+int RedisModule_OnLoad(void *ctx, void **argv, int argc) { (void)argv; (void)argc; return load(ctx, "RedisModule_SetModuleAttribs", "RedisModule_SetModuleOptions"); }
 `
 
 interface Needs {
@@ -66,7 +72,7 @@ export function serverEnv(binaryPath: string): NodeJS.ProcessEnv | undefined {
   const needs = luaModuleOf(binaryPath)
   let env: NodeJS.ProcessEnv | undefined
   if (needs && !moduleFound(needs)) {
-    const dir = join(process.env.RESHARD_HOME ?? join(homedir(), '.reshard'), 'shims')
+    const dir = join(process.env.RESHARD_HOME ?? join(homedir(), '.reshard'), 'shims', 'asm')
     const lib = join(dir, needs.module)
     if (!existsSync(lib)) buildStub(dir, lib, binaryPath, needs.module)
     env = {LD_LIBRARY_PATH: [dir, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':')}

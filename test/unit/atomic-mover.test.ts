@@ -216,3 +216,20 @@ describe('AtomicMover failures', () => {
     expect(err.hint).toMatch(/reshard recover/)
   })
 })
+
+describe('plans record the mechanism', () => {
+  it('a plan with mechanism round-trips; a plan without it still loads; a bad value is a usage error', async () => {
+    const {parsePlan, planMove, serializePlan} = await import('../../src/planner/index.js')
+    const {topology, nodeId} = await import('./planner-fixtures.js')
+    const t = topology([{slots: 5461}, {slots: 5461}, {slots: 5462}])
+    const plan = planMove(t, [0, 1, 2], nodeId(1))
+    const old = parsePlan(serializePlan(plan))
+    expect(old.mechanism).toBeUndefined()
+    const withM = {...plan, mechanism: {requested: 'auto' as const, pairs: [{from: nodeId(0), to: nodeId(1), mechanism: 'atomic' as const}]}}
+    const back = parsePlan(serializePlan(withM))
+    expect(back.mechanism).toEqual(withM.mechanism)
+    const bad = JSON.parse(serializePlan(withM))
+    bad.mechanism.requested = 'fast'
+    expect(() => parsePlan(JSON.stringify(bad))).toThrow(/mechanism.requested/)
+  })
+})

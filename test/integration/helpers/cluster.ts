@@ -32,6 +32,8 @@ export interface TestClusterOptions {
   password?: boolean | string
   tls?: boolean
   timeoutMs?: number
+  /** Server binary (default: redis-server on PATH). */
+  redisServer?: string
 }
 
 export interface TestNode {
@@ -116,6 +118,7 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
       dir: join(dir, 'data'),
       statePath: null,
       timeoutMs: opts.timeoutMs,
+      redisServer: opts.redisServer,
     }
     try {
       const {state, seeded} = await startSandbox(sandboxOpts)
