@@ -46,8 +46,12 @@ const REDIS: Record<string, Phase> = {
   canceled: 'cancelled',
 }
 
-/** PURE. The phase of a server state; undefined for a state we do not know (kept as it was). */
-export function phaseOf(flavour: AsmFlavour, state: string): Phase | undefined {
+/**
+ * PURE. The phase of a server state; undefined for a state we do not know (kept as it was).
+ * Only a Redis import retries after `failed`; the source's copy of the task (migrate) has ended.
+ */
+export function phaseOf(flavour: AsmFlavour, state: string, operation: 'import' | 'export' = 'import'): Phase | undefined {
+  if (flavour === 'redis' && operation === 'export' && state === 'failed') return 'failed'
   return (flavour === 'valkey' ? VALKEY : REDIS)[state]
 }
 

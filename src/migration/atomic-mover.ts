@@ -110,7 +110,13 @@ export class AtomicMover implements PairStrategy {
       throw e
     }
     this.advance('importing')
-    const last = await this.watch(handle)
+    let last: AsmTask | undefined
+    try {
+      last = await this.watch(handle)
+    } catch (e) {
+      await this.settleAfter(handle, e)
+      throw e
+    }
     const phase = last ? phaseOf(flavour, last.state) : undefined
     if (phase === 'success') {
       await this.verify()
@@ -141,7 +147,7 @@ export class AtomicMover implements PairStrategy {
     for (;;) {
       if (stop.hard && cancelledAt === undefined) {
         cancelledAt = Date.now()
-        await h.cancel()
+        await this.cancel(h)
       }
       const task = await h.poll()
       if (!task) {
@@ -152,7 +158,7 @@ export class AtomicMover implements PairStrategy {
         if (phase === 'retrying' && !failure && task.retries >= MAX_IMPORT_RETRIES) {
           failure = task
           cancelledAt ??= Date.now()
-          await h.cancel()
+          await this.cancel(h)
         } else if (phase && phase !== 'retrying' && cancelledAt === undefined) {
           this.advance(phase as SlotState)
           if (flavour === 'valkey' && phase !== 'importing') await this.progress()
@@ -162,6 +168,15 @@ export class AtomicMover implements PairStrategy {
         throw new AsmError(`the atomic slot migration was cancelled but is still running after ${SETTLE_MS / 1000} s (state ${task?.state ?? 'unknown'})`, 'run `reshard status` to see it, and `reshard recover` to cancel it again')
       }
       await sleep(pollMs)
+    }
+  }
+
+  /** Cancel; an error (e.g. "No migrations ongoing": it ended just before) is left to the next poll. */
+  private async cancel(h: AsmHandle): Promise<void> {
+    try {
+      await h.cancel()
+    } catch (e) {
+      this.ctx.bus.emit({type: 'warning', message: `cancelling the atomic slot migration: ${(e as Error).message}`})
     }
   }
 
@@ -220,6 +235,15 @@ export class AtomicMover implements PairStrategy {
     }
     this.advance('complete')
     for (const slot of this.slots) bus.emit({type: 'slot-done', slot, from, to, keys: this.results.get(slot)!.keys, ms: 0})
+  }
+
+  /** After an error while watching: a task that ended rolled back (nothing open); one still running stays open. */
+  private async settleAfter(h: AsmHandle, e: unknown): Promise<void> {
+    const msg = e instanceof Error ? e.message : String(e)
+    const task = await h.poll().catch(() => undefined)
+    const phase = task ? phaseOf(this.ctx.flavour, task.state) : undefined
+    if (phase === 'success') return
+    if (phase === 'failed' || phase === 'cancelled') this.end('failed', msg)
   }
 
   /** After a cancel or a failure: the target drops its partial copy (about 2 s for 1M keys). */

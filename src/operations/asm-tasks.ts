@@ -34,7 +34,7 @@ export async function runningAsmTasks(admin: ClusterAdmin, t: Topology): Promise
       const tasks = flavour === 'valkey' ? await admin.slotMigrations(n.id).catch(() => []) : await admin.migrationStatus(n.id).catch(() => [])
       return tasks
         .filter((x) => {
-          const p = phaseOf(flavour, x.state)
+          const p = phaseOf(flavour, x.state, x.operation)
           return p !== 'success' && p !== 'failed' && p !== 'cancelled'
         })
         .map((x) => ({

@@ -126,7 +126,13 @@ describe.skipIf(SERVERS.length === 0).each(SERVERS)('atomic slot migration on $n
       throw e
     })
     const done = await cli!.done
-    expect(done.code, done.stderr.slice(-2000)).toBe(0)
+    if (flavour === 'valkey' && done.code === 3) {
+      // the source gave up on the held target ("Connection lost to target"): the server's own
+      // message, exit 3, and the server rolled back; finish the move so the next test starts alike
+      expect(done.stdout).toMatch(/atomic slot migration .* failed: /)
+      expect(await auditKeys(clients, cluster.state.host, snap)).toEqual([])
+      expectCode(await runCli(['move', '0-99', '--to', A.hostname, '--yes'], {env: cluster.env, timeoutMs: 60_000}), 0, 'move again')
+    } else expect(done.code, done.stderr.slice(-2000)).toBe(0)
     expect(await auditKeys(clients, cluster.state.host, snap)).toEqual([])
     await settledCheck('move after check')
   }, 90_000)

@@ -134,6 +134,14 @@ describe('detection and choice', () => {
     expect(auto.get('A>B')?.mechanism).toBe('legacy')
   })
 
+  it('a Redis import retries after failed; the source copy (migrate) has ended', () => {
+    expect(phaseOf('redis', 'failed')).toBe('retrying')
+    expect(phaseOf('redis', 'failed', 'export')).toBe('failed')
+    expect(phaseOf('valkey', 'failed')).toBe('failed')
+    expect(phaseOf('valkey', 'snapshotting')).toBe('migrating')
+    expect(phaseOf('redis', 'takeover')).toBe('finalizing')
+  })
+
   it('ranges are sent whole; the server slot_ranges text is matched as a set', () => {
     expect(toRanges([10, 0, 1, 2, 5])).toEqual([[0, 2], [5, 5], [10, 10]])
     expect(sameRanges('0-2 5-5 10-10', [[0, 2], [5, 5], [10, 10]])).toBe(true)
