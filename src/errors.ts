@@ -165,3 +165,13 @@ export function redact(text: string, secrets: Array<string | undefined>): string
   }
   return out
 }
+
+/**
+ * An atomic slot migration the server refused or failed. The server rolls back on failure (the
+ * source keeps every key), so nothing is left open: exit 3 with the server's own message.
+ */
+export class AsmError extends PreconditionError {
+  constructor(message: string, hint?: string, details?: Record<string, unknown>) {
+    super('asm_failed', message, hint, details)
+  }
+}

@@ -13,6 +13,12 @@ export const engineFlags = {
   'migration-timeout': Flags.integer({description: 'limit for the whole run and for a raised MIGRATE timeout, in ms (default 3600000)', min: 1, helpGroup: 'ENGINE'}),
   'batch-delay': Flags.integer({description: 'wait this many ms between batches (default 0)', min: 0, helpGroup: 'ENGINE'}),
   'max-keys-per-second': Flags.integer({description: 'cap the rate of moved keys over all pairs', min: 1, helpGroup: 'ENGINE'}),
+  mechanism: Flags.option({
+    options: ['auto', 'atomic', 'legacy'] as const,
+    description:
+      "how slots move (default auto): atomic = the servers' atomic slot migration (Valkey 9 CLUSTER MIGRATESLOTS, Redis 8.4+ CLUSTER MIGRATION), legacy = SETSLOT + MIGRATE; auto = atomic for each pair whose two nodes offer the same flavour",
+    helpGroup: 'ENGINE',
+  })(),
   parallel: Flags.integer({description: 'source->target pairs moved at once (default: disjoint pairs, at most 4)', min: 1, max: 64, helpGroup: 'ENGINE'}),
 }
 

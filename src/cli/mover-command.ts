@@ -1,9 +1,10 @@
 // What move, apply, rebalance and drain share: confirmation, reporters, Ctrl-C handling, and
 // turning a run into a result document and an exit code.
 import type {Command} from '@oclif/core/command'
-import {AbortedError, EXIT, LeftOpenError, UsageError} from '../errors.js'
+import {AbortedError, EXIT, LeftOpenError, ReshardError, UsageError} from '../errors.js'
 import {trackOpenSlots} from '../migration/open-tracker.js'
 import {StopControl} from '../migration/stop-control.js'
+import type {MechanismChoice} from '../migration/mechanism.js'
 import {runMoves, type MovePreview, type MoveRunDocument} from '../operations/run-moves.js'
 import type {Session} from '../operations/session.js'
 import type {MoveSpec} from '../migration/preflight.js'
@@ -14,6 +15,9 @@ import {BaseCommand} from './base-command.js'
 import {engineOptionsFrom} from './engine-flags.js'
 
 export abstract class MoverCommand<T extends typeof Command> extends BaseCommand<T> {
+  /** The mechanism a plan asks for, used when no --mechanism flag is given (apply). */
+  protected planMechanism?: MechanismChoice
+
   protected async confirmOrRefuse(preview: MovePreview, session: Session): Promise<boolean> {
     const f = this.flags as unknown as Record<string, unknown>
     if (f.yes || f['dry-run']) return true
@@ -66,12 +70,20 @@ export abstract class MoverCommand<T extends typeof Command> extends BaseCommand
         stop,
         confirm: (p) => this.confirmOrRefuse(p, session),
         resumeCommand,
+        mechanism: (f.mechanism as MechanismChoice | undefined) ?? this.planMechanism,
       })
       return document
     } catch (e) {
       if (e instanceof LeftOpenError && stop.hard) {
         // keep the run document (per-move outcomes) and say why it stopped: a signal or the timeout
         const kind = /exceeded --migration-timeout/.test(stop.reason ?? '') ? 'timeout' : 'interrupted'
+        const document = (e as {document?: unknown}).document
+        if (e.open.length === 0) {
+          // Nothing left open (an atomic task cancelled and rolled back, or nothing had started):
+          // not exit 5, which means "slots left open".
+          const code = kind === 'timeout' ? EXIT.PRECONDITION : EXIT.INTERRUPTED_PROMPT
+          throw Object.assign(new ReshardError(kind, `${stop.reason ?? 'interrupted'}; nothing is left open (unfinished slots stay with their source)`, code, `re-run \`${resumeCommand}\` to finish the remaining moves`), {document})
+        }
         throw Object.assign(new LeftOpenError(kind, stop.reason ?? 'interrupted', e.open, resumeCommand), {document: (e as {document?: unknown}).document})
       }
       throw e

@@ -51,7 +51,7 @@ export interface ChannelOptions {
   inFlight: number
 }
 
-export interface ClusterAdmin {
+export interface ClusterAdmin extends AsmAdmin {
   readonly dryRun: boolean
   /** Re-read every node's view. Roles and owners are never cached across calls. */
   refresh(): Promise<Topology>
@@ -77,4 +77,47 @@ export interface ClusterAdmin {
   /** Whether the node answers PING. */
   ping(nodeId: string): Promise<boolean>
   close(): Promise<void>
+}
+
+/** Which atomic slot migration a node offers (servers/ASM.md), detected by COMMAND INFO. */
+export type AsmFlavour = 'valkey' | 'redis'
+
+/** One ASM task as a node reports it, in one shape for both flavours. */
+export interface AsmTask {
+  /** Valkey: the job `name`; Redis: the task `id`. */
+  id: string
+  /** 'import' on the target, 'export' on the source (Redis calls it 'migrate'). */
+  operation: 'import' | 'export'
+  /** Slot ranges as the server wrote them ("0-99 200-219"). */
+  ranges: string
+  source: string
+  target: string
+  /** The server's own state name. */
+  state: string
+  /** The server's own message (Valkey `message`, Redis `last_error`); '' when none. */
+  error: string
+  /** Redis: how often the import was retried. */
+  retries: number
+}
+
+/**
+ * The atomic slot migration commands (servers/ASM.md). Valkey 9 is driven by the source
+ * (MIGRATESLOTS, GETSLOTMIGRATIONS, CANCELSLOTMIGRATIONS), Redis 8.4+ by the target
+ * (CLUSTER MIGRATION IMPORT / STATUS / CANCEL). Every call has a deadline.
+ */
+export interface AsmAdmin {
+  /** COMMAND INFO CLUSTER|MIGRATESLOTS CLUSTER|MIGRATION: the flavour the node offers, or none. */
+  asmFlavour(nodeId: string): Promise<AsmFlavour | 'none'>
+  /** Valkey: CLUSTER MIGRATESLOTS SLOTSRANGE s e [s e ...] NODE target, sent to the source. */
+  migrateSlots(sourceId: string, targetId: string, ranges: ReadonlyArray<readonly [number, number]>): Promise<void>
+  /** Valkey: CLUSTER GETSLOTMIGRATIONS (newest first, finished jobs kept). */
+  slotMigrations(nodeId: string): Promise<AsmTask[]>
+  /** Valkey: CLUSTER CANCELSLOTMIGRATIONS on the source (cancels every export of that node). */
+  cancelSlotMigrations(sourceId: string): Promise<void>
+  /** Redis: CLUSTER MIGRATION IMPORT s e [s e ...] on the target; the task id. */
+  migrationImport(targetId: string, ranges: ReadonlyArray<readonly [number, number]>): Promise<string>
+  /** Redis: CLUSTER MIGRATION STATUS ID id (or STATUS ALL without an id). */
+  migrationStatus(nodeId: string, id?: string): Promise<AsmTask[]>
+  /** Redis: CLUSTER MIGRATION CANCEL ID id on the target; how many tasks it cancelled. */
+  migrationCancel(targetId: string, id: string): Promise<number>
 }

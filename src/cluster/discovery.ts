@@ -65,7 +65,7 @@ export class NodePool {
 
 async function viewOf(pool: NodePool, address: string, withKeys: boolean): Promise<NodeView> {
   try {
-    const c = await pool.get(address)
+    const c = await within(pool.get(address), 5000, address)
     // a stopped node must not hang discovery: no answer in time counts as unreachable
     const [text, keys] = await within(Promise.all([c.call('CLUSTER', 'NODES'), withKeys ? c.call('DBSIZE') : undefined]), 5000, address)
     const keyCount = withKeys ? Number(keys) : undefined

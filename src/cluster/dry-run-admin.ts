@@ -4,7 +4,8 @@
 import type {Topology} from '../topology/topology.js'
 import {nameOf, nodeById} from '../topology/topology.js'
 import {buildMigrateArgs, describeMigrate} from '../migration/migrate-args.js'
-import type {ChannelOptions, ClusterAdmin, MigrateBatch, MigrationChannel, MigrateOptions, MigrateResult, SetSlotOp} from './cluster-admin.js'
+import {asmCommandText} from './asm-commands.js'
+import type {AsmFlavour, AsmTask, ChannelOptions, ClusterAdmin, MigrateBatch, MigrationChannel, MigrateOptions, MigrateResult, SetSlotOp} from './cluster-admin.js'
 
 export interface RecordedCommand {
   node: string
@@ -92,6 +93,50 @@ export class DryRunAdmin implements ClusterAdmin {
 
   ping(nodeId: string): Promise<boolean> {
     return this.real.ping(nodeId)
+  }
+
+  // ASM: detection and task lists are reads (sent); starting and cancelling is recorded. A
+  // recorded start reads back as a finished task, so the engine's loop runs as it would for real.
+  private dryTasks: AsmTask[] = []
+
+  asmFlavour(nodeId: string): Promise<AsmFlavour | 'none'> {
+    return this.real.asmFlavour(nodeId)
+  }
+
+  async migrateSlots(sourceId: string, targetId: string, ranges: ReadonlyArray<readonly [number, number]>): Promise<void> {
+    this.record(sourceId, asmCommandText.migrateSlots(ranges, targetId))
+    this.dryTasks.unshift(this.dryTask(`dry-run-${this.dryTasks.length + 1}`, sourceId, targetId, ranges, 'success'))
+  }
+
+  async slotMigrations(nodeId: string): Promise<AsmTask[]> {
+    this.record(nodeId, asmCommandText.getSlotMigrations())
+    return [...this.dryTasks, ...(await this.real.slotMigrations(nodeId))]
+  }
+
+  async cancelSlotMigrations(sourceId: string): Promise<void> {
+    this.record(sourceId, asmCommandText.cancelSlotMigrations())
+  }
+
+  async migrationImport(targetId: string, ranges: ReadonlyArray<readonly [number, number]>): Promise<string> {
+    this.record(targetId, asmCommandText.migrationImport(ranges))
+    const id = `dry-run-${this.dryTasks.length + 1}`
+    this.dryTasks.unshift(this.dryTask(id, '', targetId, ranges, 'completed'))
+    return id
+  }
+
+  async migrationStatus(nodeId: string, id?: string): Promise<AsmTask[]> {
+    this.record(nodeId, asmCommandText.migrationStatus(id))
+    const mine = this.dryTasks.filter((t) => id === undefined || t.id === id)
+    return id !== undefined && mine.length > 0 ? mine : [...mine, ...(await this.real.migrationStatus(nodeId, id))]
+  }
+
+  async migrationCancel(targetId: string, id: string): Promise<number> {
+    this.record(targetId, asmCommandText.migrationCancel(id))
+    return 1
+  }
+
+  private dryTask(id: string, source: string, target: string, ranges: ReadonlyArray<readonly [number, number]>, state: string): AsmTask {
+    return {id, operation: 'export', ranges: ranges.map(([s, e]) => `${s}-${e}`).join(' '), source, target, state, error: '', retries: 0}
   }
 
   async close(): Promise<void> {

@@ -4,7 +4,8 @@ import type {Redis} from 'ioredis'
 import {ConnectionError} from '../errors.js'
 import {buildMigrateArgs} from '../migration/migrate-args.js'
 import {nameOf, nodeById, type Topology} from '../topology/topology.js'
-import type {ChannelOptions, ClusterAdmin, MigrateBatch, MigrationChannel, MigrateOptions, MigrateOutcome, MigrateResult, SetSlotOp} from './cluster-admin.js'
+import {getSlotMigrations, migrationStatus, rangeArgs, readFlavour} from './asm-commands.js'
+import type {AsmFlavour, AsmTask, ChannelOptions, ClusterAdmin, MigrateBatch, MigrationChannel, MigrateOptions, MigrateOutcome, MigrateResult, SetSlotOp} from './cluster-admin.js'
 import {discover, NodePool} from './discovery.js'
 import {within} from './timeout.js'
 import {sendEncoded} from './encoded-command.js'
@@ -386,6 +387,42 @@ export class RedisClusterAdmin implements ClusterAdmin {
     } catch {
       return false
     }
+  }
+
+  // Atomic slot migration (servers/ASM.md); each call bounded like every admin command.
+  async asmFlavour(nodeId: string): Promise<AsmFlavour | 'none'> {
+    const c = await this.client(nodeId)
+    return within(readFlavour(c), ADMIN_TIMEOUT_MS, `node ${this.label(nodeId)}`)
+  }
+
+  async migrateSlots(sourceId: string, targetId: string, ranges: ReadonlyArray<readonly [number, number]>): Promise<void> {
+    const c = await this.client(sourceId)
+    await within(c.call('CLUSTER', 'MIGRATESLOTS', 'SLOTSRANGE', ...rangeArgs(ranges), 'NODE', targetId), ADMIN_TIMEOUT_MS, `source ${this.label(sourceId)}`)
+  }
+
+  async slotMigrations(nodeId: string): Promise<AsmTask[]> {
+    const c = await this.client(nodeId)
+    return within(getSlotMigrations(c), ADMIN_TIMEOUT_MS, `node ${this.label(nodeId)}`)
+  }
+
+  async cancelSlotMigrations(sourceId: string): Promise<void> {
+    const c = await this.client(sourceId)
+    await within(c.call('CLUSTER', 'CANCELSLOTMIGRATIONS'), ADMIN_TIMEOUT_MS, `source ${this.label(sourceId)}`)
+  }
+
+  async migrationImport(targetId: string, ranges: ReadonlyArray<readonly [number, number]>): Promise<string> {
+    const c = await this.client(targetId)
+    return String(await within(c.call('CLUSTER', 'MIGRATION', 'IMPORT', ...rangeArgs(ranges)), ADMIN_TIMEOUT_MS, `target ${this.label(targetId)}`))
+  }
+
+  async migrationStatus(nodeId: string, id?: string): Promise<AsmTask[]> {
+    const c = await this.client(nodeId)
+    return within(migrationStatus(c, id), ADMIN_TIMEOUT_MS, `node ${this.label(nodeId)}`)
+  }
+
+  async migrationCancel(targetId: string, id: string): Promise<number> {
+    const c = await this.client(targetId)
+    return Number(await within(c.call('CLUSTER', 'MIGRATION', 'CANCEL', 'ID', id), ADMIN_TIMEOUT_MS, `target ${this.label(targetId)}`))
   }
 
   async close(): Promise<void> {

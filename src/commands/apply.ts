@@ -25,6 +25,8 @@ export abstract class PlanRunnerCommand<T extends typeof Command> extends MoverC
   protected async runPlan(session: Session, plan: Plan, resumeCommand: string): Promise<PlanRunDocument> {
     const f = this.flags as unknown as Record<string, unknown>
     const check = assertPlanFits(plan, session.topology)
+    // the plan's requested mechanism, unless --mechanism says otherwise; detected again per pair
+    this.planMechanism = plan.mechanism?.requested
     const human = !this.json && !f.quiet
     const allDone = check.todo.length === 0 && plan.moves.length > 0
     if (human && !allDone) {

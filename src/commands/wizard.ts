@@ -34,6 +34,7 @@ ${EXIT_CODE_HELP}`
     'batch-size': engineFlags['batch-size'],
     'max-pause': engineFlags['max-pause'],
     parallel: engineFlags.parallel,
+    mechanism: engineFlags.mechanism,
   }
 
   /** The command line the operator could have typed, shown before confirmation. */

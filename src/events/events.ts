@@ -6,7 +6,8 @@ export interface RunStarted {
   type: 'run-started'
   moves: number
   /** Node ids, like every other event. */
-  pairs: Array<{from: string; to: string; slots: number; keys: number}>
+  /** mechanism: how the pair moves (legacy SETSLOT + MIGRATE, or the servers' atomic migration). */
+  pairs: Array<{from: string; to: string; slots: number; keys: number; mechanism: 'legacy' | 'atomic'}>
   /** Node id -> the name people read (hostname or host:port). */
   nodes: Record<string, string>
   keys: number

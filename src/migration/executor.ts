@@ -2,17 +2,23 @@
 // pairs that share a node run one after another. When one pair fails, the others finish the
 // slots they have opened and start no new ones.
 import type {ClusterAdmin} from '../cluster/cluster-admin.js'
-import {LeftOpenError, ReshardError, type OpenSlot} from '../errors.js'
+import {AsmError, LeftOpenError, ReshardError, type OpenSlot} from '../errors.js'
 import type {EventBus} from '../events/events.js'
 import {nameOf, type Topology} from '../topology/topology.js'
 import type {EngineOptions} from './options.js'
+import {AtomicMover} from './atomic-mover.js'
+import {pairKey, type Mechanism, type PairMechanism} from './mechanism.js'
 import {PairMover, type SlotResult} from './pair-mover.js'
 import type {ClassifiedMove, MoveSpec} from './preflight.js'
 import type {StopControl} from './stop-control.js'
+import type {PairStrategy} from './strategy.js'
+
+/** A slot's result with the mechanism of its pair. */
+export type RunSlotResult = SlotResult & {mechanism: Mechanism}
 
 export interface RunResult {
   ok: boolean
-  slots: SlotResult[]
+  slots: RunSlotResult[]
   skipped: Array<MoveSpec & {reason: string}>
   keys: number
   ms: number
@@ -23,14 +29,14 @@ export interface RunResult {
   error?: ReshardError
 }
 
-interface Pair {
+interface Pair<M = ClassifiedMove> {
   from: string
   to: string
-  moves: ClassifiedMove[]
+  moves: M[]
 }
 
-export function groupPairs(moves: readonly ClassifiedMove[]): Pair[] {
-  const byKey = new Map<string, Pair>()
+export function groupPairs<M extends MoveSpec>(moves: readonly M[]): Array<Pair<M>> {
+  const byKey = new Map<string, Pair<M>>()
   for (const m of moves) {
     const k = `${m.from}>${m.to}`
     let p = byKey.get(k)
@@ -75,8 +81,11 @@ export async function executeMoves(p: {
   opts: EngineOptions
   bus: EventBus
   stop: StopControl
+  /** The mechanism per pair (pairKey); a pair not listed moves by legacy. */
+  mechanisms?: ReadonlyMap<string, PairMechanism>
 }): Promise<RunResult> {
   const {admin, opts, bus, stop} = p
+  const mechanismOf = (from: string, to: string): PairMechanism => p.mechanisms?.get(pairKey(from, to)) ?? {from, to, mechanism: 'legacy'}
   let topology = p.topology
   const started = Date.now()
   const pairs = groupPairs(p.todo)
@@ -85,7 +94,7 @@ export async function executeMoves(p: {
   bus.emit({
     type: 'run-started',
     moves: p.todo.length,
-    pairs: pairs.map((x) => ({from: x.from, to: x.to, slots: x.moves.length, keys: x.moves.reduce((a, m) => a + keysOf(m), 0)})),
+    pairs: pairs.map((x) => ({from: x.from, to: x.to, slots: x.moves.length, keys: x.moves.reduce((a, m) => a + keysOf(m), 0), mechanism: mechanismOf(x.from, x.to).mechanism})),
     nodes: Object.fromEntries([...new Set(pairs.flatMap((x) => [x.from, x.to]))].map((id) => [id, label(id)])),
     keys: p.todo.reduce((a, m) => a + keysOf(m), 0),
     dryRun: admin.dryRun,
@@ -94,12 +103,19 @@ export async function executeMoves(p: {
   for (const s of p.skipped) bus.emit({type: 'slot-skipped', slot: s.slot, reason: s.reason})
 
   const throttle = makeThrottle(opts)
-  const results: SlotResult[] = []
+  const results: RunSlotResult[] = []
   const busy = new Set<string>()
   const waiting = [...pairs]
   let firstError: ReshardError | undefined
   const timer = setTimeout(() => stop.request('hard', `the run exceeded --migration-timeout (${opts.migrationTimeoutMs} ms)`), opts.migrationTimeoutMs)
   timer.unref()
+
+  const strategyFor = (pair: Pair): {mover: PairStrategy; mechanism: Mechanism} => {
+    const m = mechanismOf(pair.from, pair.to)
+    const base = {admin, bus, opts, stop, from: pair.from, to: pair.to, fromLabel: label(pair.from), toLabel: label(pair.to)}
+    if (m.mechanism === 'atomic' && m.flavour) return {mover: new AtomicMover({...base, flavour: m.flavour}, pair.moves), mechanism: 'atomic'}
+    return {mover: new PairMover({...base, topology: () => topology, throttle}, pair.moves), mechanism: 'legacy'}
+  }
 
   await new Promise<void>((resolve) => {
     let running = 0
@@ -111,19 +127,17 @@ export async function executeMoves(p: {
         busy.add(pair.from)
         busy.add(pair.to)
         running++
-        const mover = new PairMover(
-          {admin, bus, opts, stop, from: pair.from, to: pair.to, fromLabel: label(pair.from), toLabel: label(pair.to), topology: () => topology, throttle},
-          pair.moves,
-        )
+        const {mover, mechanism} = strategyFor(pair)
+        const tag = (r: SlotResult): RunSlotResult => ({...r, mechanism})
         mover
           .run()
           .then(
-            (r) => results.push(...r),
+            (r) => results.push(...r.map(tag)),
             (e: unknown) => {
               const err = e instanceof ReshardError ? e : new ReshardError('unexpected', e instanceof Error ? e.message : String(e), 1)
               firstError ??= err
               stop.request('soft', err.message)
-              results.push(...pair.moves.map((m) => mover.resultOf(m.slot)))
+              results.push(...pair.moves.map((m) => tag(mover.resultOf(m.slot))))
             },
           )
           .finally(() => {
@@ -141,7 +155,7 @@ export async function executeMoves(p: {
   clearTimeout(timer)
 
   // Pairs never started count as not started.
-  for (const pair of waiting) for (const m of pair.moves) results.push({slot: m.slot, from: m.from, to: m.to, outcome: 'not-started', state: 'pending', keys: 0})
+  for (const pair of waiting) for (const m of pair.moves) results.push({slot: m.slot, from: m.from, to: m.to, outcome: 'not-started', state: 'pending', keys: 0, mechanism: mechanismOf(pair.from, pair.to).mechanism})
 
   // 5. Verify: every reachable node names the target as owner (polled: gossip lags).
   let verified = true
@@ -185,7 +199,9 @@ export async function executeMoves(p: {
   })
   let error: ReshardError | undefined = firstError
   if (!ok && !error) error = new LeftOpenError('stopped', stop.reason ?? 'the run stopped', open)
-  else if (error && !(error instanceof LeftOpenError)) {
+  // An atomic task that failed was rolled back by the server: with nothing open, its own error
+  // (and exit code) stands.
+  else if (error && !(error instanceof LeftOpenError) && !(error instanceof AsmError && open.length === 0)) {
     error = new LeftOpenError(error.kind, error.message, open, undefined, error.hint)
   }
   return {ok, slots: results, skipped: p.skipped, keys, ms, keysPerSecond, verified, open, error}

@@ -11,6 +11,7 @@ import type {EngineOptions} from './options.js'
 import {type ClassifiedMove, otherPrimaries} from './preflight.js'
 import {SlotMachine, type SlotState} from './slot-state.js'
 import type {StopControl} from './stop-control.js'
+import type {PairStrategy} from './strategy.js'
 
 import {SlotError} from './key-mover.js'
 export {SlotError}
@@ -41,7 +42,7 @@ interface Ctx {
   throttle: (keys: number) => Promise<void>
 }
 
-export class PairMover {
+export class PairMover implements PairStrategy {
   private machines = new Map<number, SlotMachine>()
   /** One measured batch size for the whole pair: what was learned on one slot serves the next. */
   private readonly sizer: BatchSizer

@@ -11,6 +11,8 @@ import {selectNode} from '../topology/node-selector.js'
 import {formatSlots, SLOT_COUNT} from '../topology/slot-set.js'
 import {nodeById, nodeLabel, shortName, type TopoNode, type Topology} from '../topology/topology.js'
 import {openSession} from './session.js'
+import {chooseMechanisms, type MechanismChoice} from '../migration/mechanism.js'
+import {groupPairs} from '../migration/executor.js'
 
 export interface RebalanceGoal {
   kind: 'rebalance'
@@ -96,13 +98,21 @@ export async function makePlan(admin: ClusterAdmin, t: Topology, goal: PlanGoal,
 }
 
 /** Connect, make the plan, disconnect: what `reshard plan ...` does. Changes nothing. */
-export async function planFromCluster(conn: ConnectionOptions, goal: PlanGoal): Promise<Plan> {
+export async function planFromCluster(conn: ConnectionOptions, goal: PlanGoal, mechanism: MechanismChoice = 'auto'): Promise<Plan> {
   const session = await openSession(conn)
   try {
-    return await makePlan(session.real, session.topology, goal)
+    const plan = await makePlan(session.real, session.topology, goal)
+    return await withMechanism(session.admin, session.topology, plan, mechanism)
   } finally {
     await session.close()
   }
+}
+
+/** The plan with the mechanism each pair is expected to use (`--mechanism atomic` that cannot: exit 3). */
+export async function withMechanism(admin: ClusterAdmin, t: Topology, plan: Plan, requested: MechanismChoice): Promise<Plan> {
+  if (plan.moves.length === 0) return plan
+  const chosen = await chooseMechanisms(admin, t, groupPairs(plan.moves), requested)
+  return {...plan, mechanism: {requested, pairs: [...chosen.values()].map((m) => ({from: m.from, to: m.to, mechanism: m.mechanism}))}}
 }
 
 /** Write the canonical plan document (serializePlan) to a file. */

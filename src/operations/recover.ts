@@ -15,6 +15,8 @@ import {StopControl} from '../migration/stop-control.js'
 import {SLOT_COUNT} from '../topology/slot-set.js'
 import {nameOf, nodeById, primaries, type Topology} from '../topology/topology.js'
 import type {Session} from './session.js'
+import {cancelAsmTask, runningAsmTasks} from './asm-tasks.js'
+import {formatSlots} from '../topology/slot-set.js'
 
 export interface RecoverOptions {
   slots?: number[]
@@ -94,9 +96,21 @@ export async function recover(session: Session, bus: EventBus, o: RecoverOptions
   if (down.length > 0) {
     throw new ReshardError('unreachable', `primary ${down.map((d) => d.address).join(', ')} is unreachable; recovery needs every primary`, EXIT.PRECONDITION, 'bring it back (or fail it over), then run `reshard recover` again')
   }
-  const found = await findCandidates(session.real, t, o.slots)
-  if (found.length > 0 && o.confirm && !(await o.confirm(found))) {
+  // Slots under a running atomic migration are the server's: never touched (their keys on the
+  // target are the import in flight, not orphans). A task stuck retrying is cancelled instead.
+  const tasks = await runningAsmTasks(session.real, t)
+  const underAsm = new Set(tasks.flatMap((x) => x.slots))
+  for (const x of tasks.filter((y) => !y.stuck)) {
+    bus.emit({type: 'warning', message: `slot(s) ${formatSlots(x.slots)} are moving by atomic slot migration (${x.state}); recover leaves them to the server`})
+  }
+  const stuck = tasks.filter((x) => x.stuck)
+  const found = (await findCandidates(session.real, t, o.slots)).filter((d) => !underAsm.has(d.slot))
+  if ((found.length > 0 || stuck.length > 0) && o.confirm && !(await o.confirm(found))) {
     throw new ReshardError('aborted', 'nothing was changed', EXIT.INTERRUPTED_PROMPT)
+  }
+  for (const x of stuck) {
+    bus.emit({type: 'warning', message: `cancelling the atomic slot migration of slot(s) ${formatSlots(x.slots)} ${nameOf(t, x.source)} -> ${nameOf(t, x.target)}: it failed ${x.retries} times (${x.error || 'no message'}) and would retry forever`})
+    await cancelAsmTask(admin, x)
   }
   const opts: EngineOptions = {...DEFAULT_ENGINE_OPTIONS, ...(o.engine ?? {})}
   const results: RecoverSlotResult[] = []

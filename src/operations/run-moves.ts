@@ -1,8 +1,9 @@
 // The one path every command that moves slots takes (move, apply, rebalance, drain, wizard):
 // preflight, confirmation, execution, result. Prints nothing: it returns data and emits events.
-import {AbortedError, EXIT, LeftOpenError, ReshardError} from '../errors.js'
+import {AbortedError, AsmError, EXIT, LeftOpenError, ReshardError} from '../errors.js'
 import type {EventBus} from '../events/events.js'
-import {executeMoves, defaultParallel, type RunResult} from '../migration/executor.js'
+import {executeMoves, defaultParallel, groupPairs, type RunResult} from '../migration/executor.js'
+import {chooseMechanisms, type Mechanism, type MechanismChoice} from '../migration/mechanism.js'
 import {DEFAULT_ENGINE_OPTIONS, type EngineOptions} from '../migration/options.js'
 import {assertClusterReady, classifyMoves, type MoveSpec} from '../migration/preflight.js'
 import {StopControl} from '../migration/stop-control.js'
@@ -26,12 +27,14 @@ export interface RunMovesInput {
   confirm?: (p: MovePreview) => Promise<boolean>
   /** The command that re-runs this work, for messages. */
   resumeCommand?: string
+  /** How pairs move: auto (atomic where both ends offer the same flavour), atomic, legacy. */
+  mechanism?: MechanismChoice
 }
 
 export interface MoveRunDocument {
   ok: boolean
   dryRun: boolean
-  moved: Array<{slot: number; from: string; to: string; outcome: string; state: string; keys: number; error?: string}>
+  moved: Array<{slot: number; from: string; to: string; outcome: string; state: string; keys: number; mechanism: Mechanism; error?: string}>
   skipped: Array<{slot: number; reason: string}>
   keys: number
   ms: number
@@ -60,18 +63,23 @@ export async function runMoves(i: RunMovesInput): Promise<{result: RunResult; do
   const {todo, skipped} = classifyMoves(t, i.moves)
   const counts = await countSlotKeys(session.admin, todo)
   const todoWithKeys = todo.map((m) => ({...m, keys: counts.get(m.slot) ?? m.keys ?? 0}))
+  // before any change: `--mechanism atomic` on a pair that cannot is exit 3 here
+  const mechanisms = await chooseMechanisms(session.admin, t, groupPairs(todoWithKeys), i.mechanism ?? 'auto')
+  for (const m of mechanisms.values()) {
+    if (m.reason && /recover/.test(m.reason)) bus.emit({type: 'warning', message: `${nameOf(t, m.from)} -> ${nameOf(t, m.to)} moves by legacy: ${m.reason}`})
+  }
   if (i.confirm && todoWithKeys.length > 0) {
     const yes = await i.confirm(previewOf(t, todoWithKeys, skipped))
     if (!yes) throw new AbortedError('nothing was changed')
   }
   const engine: EngineOptions = {...DEFAULT_ENGINE_OPTIONS, parallel: defaultParallel(todoWithKeys), ...stripUndefined(i.engine ?? {})}
   const stop = i.stop ?? new StopControl()
-  const result = await executeMoves({admin: session.admin, topology: t, todo: todoWithKeys, skipped, opts: engine, bus, stop})
+  const result = await executeMoves({admin: session.admin, topology: t, todo: todoWithKeys, skipped, opts: engine, bus, stop, mechanisms})
   const label = (id: string) => nameOf(t, id)
   const document: MoveRunDocument = {
     ok: result.ok,
     dryRun: session.admin.dryRun,
-    moved: result.slots.map((r) => ({slot: r.slot, from: label(r.from), to: label(r.to), outcome: r.outcome, state: r.state, keys: r.keys, error: r.error})),
+    moved: result.slots.map((r) => ({slot: r.slot, from: label(r.from), to: label(r.to), outcome: r.outcome, state: r.state, keys: r.keys, mechanism: r.mechanism, error: r.error})),
     skipped: skipped.map((s) => ({slot: s.slot, reason: s.reason})),
     keys: result.keys,
     ms: result.ms,
@@ -79,6 +87,7 @@ export async function runMoves(i: RunMovesInput): Promise<{result: RunResult; do
     verified: result.verified,
     open: result.open,
   }
+  if (result.error instanceof AsmError && result.open.length === 0) throw Object.assign(result.error, {document})
   if (result.error) {
     const e = result.error instanceof LeftOpenError ? result.error : new LeftOpenError(result.error.kind, result.error.message, result.open, i.resumeCommand)
     if (i.resumeCommand && e.open.length === 0 && result.slots.some((r) => r.outcome === 'not-started')) {

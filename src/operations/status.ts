@@ -2,6 +2,7 @@
 // that make `check` fail.
 import type {ConnectionOptions} from '../cluster/connection.js'
 import {RedisClusterAdmin} from '../cluster/redis-admin.js'
+import {runningAsmTasks, type RunningAsmTask} from './asm-tasks.js'
 import {formatSlots, SLOT_COUNT} from '../topology/slot-set.js'
 import {nameOf, primaries, replicasOf, shortName, type Topology} from '../topology/topology.js'
 
@@ -27,10 +28,12 @@ export interface StatusDocument {
   agree: boolean
   disagreements: Array<{node: string; slots: string}>
   unreachable: Array<{address: string; error?: string}>
+  /** Atomic slot migration tasks not yet ended (servers/ASM.md). */
+  asm: Array<{id: string; flavour: string; slots: string; source: string; target: string; state: string; error?: string; retries: number; stuck: boolean}>
   problems: string[]
 }
 
-export function statusOf(t: Topology): StatusDocument {
+export function statusOf(t: Topology, tasks: readonly RunningAsmTask[] = []): StatusDocument {
   const name = (id: string) => nameOf(t, id)
   const prim = primaries(t)
   const problems: string[] = []
@@ -43,6 +46,11 @@ export function statusOf(t: Topology): StatusDocument {
   }
   if (t.uncovered.length > 0) problems.push(`${t.uncovered.length} slot(s) are not covered by any primary: ${formatSlots(t.uncovered)}`)
   for (const d of t.disagreements) problems.push(`node ${name(d.nodeId)} disagrees on the owner of slot(s) ${formatSlots(d.slots)}`)
+  // A running atomic migration is a migration in progress: not healthy, and not orphaned keys.
+  for (const x of tasks) {
+    const what = `atomic slot migration in progress: slot(s) ${formatSlots(x.slots)} ${name(x.source)} -> ${name(x.target)} (state ${x.state})`
+    problems.push(x.stuck ? `${what}, failing after ${x.retries} retries: ${x.error || 'no message'}; cancel it with: reshard recover` : what)
+  }
   const toRecover = [...new Set([...openSlots, ...t.uncovered])]
   if (toRecover.length > 0) problems.push(`fix the ${openSlots.length > 0 ? 'open' : 'uncovered'} slots with: reshard recover --slot ${formatSlots(toRecover)}`)
   return {
@@ -73,6 +81,7 @@ export function statusOf(t: Topology): StatusDocument {
     agree: t.disagreements.length === 0,
     disagreements: t.disagreements.map((d) => ({node: name(d.nodeId), slots: formatSlots(d.slots)})),
     unreachable,
+    asm: tasks.map((x) => ({id: x.id, flavour: x.flavour, slots: formatSlots(x.slots), source: name(x.source), target: name(x.target), state: x.state, error: x.error || undefined, retries: x.retries, stuck: x.stuck})),
     problems,
   }
 }
@@ -80,7 +89,7 @@ export function statusOf(t: Topology): StatusDocument {
 export async function readStatus(conn: ConnectionOptions): Promise<StatusDocument> {
   const {admin, topology} = await RedisClusterAdmin.connect(conn, {withKeys: true})
   try {
-    return statusOf(topology)
+    return statusOf(topology, await runningAsmTasks(admin, topology))
   } finally {
     await admin.close()
   }

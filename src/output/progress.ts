@@ -142,7 +142,7 @@ function attachPlain(bus: EventBus, out: NodeJS.WritableStream): Reporter {
     t.onEvent(e)
     if (e.type === 'run-started') {
       line(`moving ${e.moves} slot(s), ${e.keys} keys${e.dryRun ? ' (dry run: nothing is sent)' : ''}`)
-      for (const p of e.pairs) line(`  ${e.nodes[p.from] ?? p.from} -> ${e.nodes[p.to] ?? p.to}: ${p.slots} slot(s), ${p.keys} keys`)
+      for (const p of e.pairs) line(`  ${e.nodes[p.from] ?? p.from} -> ${e.nodes[p.to] ?? p.to}: ${p.slots} slot(s), ${p.keys} keys${p.mechanism === 'atomic' ? ' (atomic slot migration)' : ''}`)
       timer = setInterval(progress, 1000)
       timer.unref()
     } else if (e.type === 'run-finished') {

@@ -53,6 +53,10 @@ export function renderStatus(s: StatusDocument): string {
     out.push(paint.yellow(paint.bold('Open slots:')))
     for (const o of s.open) out.push(paint.yellow(`  slot ${o.slot}: ${o.state.toUpperCase()} on ${o.node} ${o.state === 'migrating' ? 'to' : 'from'} ${o.peer}`))
   }
+  if (s.asm.length > 0) {
+    out.push(paint.yellow(paint.bold('Atomic slot migrations running:')))
+    for (const x of s.asm) out.push(paint.yellow(`  slots ${x.slots}: ${x.source} -> ${x.target}, ${x.state}${x.retries > 0 ? ` (${x.retries} retries${x.error ? `: ${x.error}` : ''})` : ''} [${x.flavour} task ${x.id.slice(0, 12)}]`))
+  }
   out.push(`Coverage: ${s.uncoveredCount === 0 ? paint.green(`all ${SLOT_COUNT} slots covered`) : paint.red(`${s.uncoveredCount} slot(s) uncovered: ${truncate(s.uncovered, 60)}`)}`)
   out.push(`Agreement: ${s.agree ? paint.green('every node agrees on the slot map') : paint.red(`${s.disagreements.length} node(s) disagree`)}`)
   const spread = s.primaries.length ? Math.max(...s.primaries.map((p) => p.slots)) - Math.min(...s.primaries.map((p) => p.slots)) : 0

@@ -21,7 +21,8 @@ const TOTAL_KEYS = ['slots', 'keys'] as const
 const SUMMARY_KEYS = ['id', 'weight', 'slotsBefore', 'slotsAfter', 'keysBefore', 'keysAfter'] as const
 const SPREAD_KEYS = ['slots', 'keys'] as const
 const SKIP_KEYS = ['slot', 'reason'] as const
-const TOP_KEYS = ['version', 'kind', 'cluster', 'options', 'moves', 'totals', 'summary', 'spread', 'skipped'] as const
+const TOP_KEYS = ['version', 'kind', 'cluster', 'options', 'moves', 'totals', 'summary', 'spread', 'skipped', 'mechanism'] as const
+const MECHANISMS = ['auto', 'atomic', 'legacy'] as const
 
 /** The plan with every object's keys in one fixed order (options: sorted). */
 function canonical(p: Plan): Record<string, unknown> {
@@ -36,6 +37,7 @@ function canonical(p: Plan): Record<string, unknown> {
     spread: {before: pick(p.spread.before, SPREAD_KEYS), after: pick(p.spread.after, SPREAD_KEYS)},
   }
   if (p.skipped !== undefined) out.skipped = p.skipped.map((s) => pick(s, SKIP_KEYS))
+  if (p.mechanism !== undefined) out.mechanism = {requested: p.mechanism.requested, pairs: p.mechanism.pairs.map((x) => pick(x, ['from', 'to', 'mechanism']))}
   return out
 }
 
@@ -179,5 +181,19 @@ export function parsePlan(text: string): Plan {
       return {slot: int(s.slot, `${p}.slot`, MAX_SLOT), reason: s.reason as SkippedSlot['reason']}
     })
   }
+  if (top.mechanism !== undefined) plan.mechanism = mechanismOf(top.mechanism)
   return plan
+}
+
+/** The optional `mechanism` record (plans made before it existed have none). */
+function mechanismOf(v: unknown): NonNullable<Plan['mechanism']> {
+  const o = obj(v, 'mechanism', ['requested', 'pairs'], ['requested', 'pairs'])
+  if (!MECHANISMS.includes(o.requested as (typeof MECHANISMS)[number])) fail('mechanism.requested', `must be one of ${MECHANISMS.join(', ')}`)
+  const pairs = arr(o.pairs, 'mechanism.pairs').map((x, i) => {
+    const p = `mechanism.pairs[${i}]`
+    const e = obj(x, p, ['from', 'to', 'mechanism'], ['from', 'to', 'mechanism'])
+    if (e.mechanism !== 'legacy' && e.mechanism !== 'atomic') fail(`${p}.mechanism`, 'must be legacy or atomic')
+    return {from: str(e.from, `${p}.from`), to: str(e.to, `${p}.to`), mechanism: e.mechanism as 'legacy' | 'atomic'}
+  })
+  return {requested: o.requested as (typeof MECHANISMS)[number], pairs}
 }

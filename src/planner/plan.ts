@@ -65,6 +65,14 @@ export interface Plan {
   spread: {before: Spread; after: Spread}
   /** Only for kind "move": requested slots that need no move. */
   skipped?: SkippedSlot[]
+  /** How the plan expects its pairs to move (recorded by `reshard plan`; `apply` detects again). */
+  mechanism?: PlanMechanism
+}
+
+export interface PlanMechanism {
+  requested: 'auto' | 'atomic' | 'legacy'
+  /** Per from→to pair, what the nodes offered when the plan was made. */
+  pairs: Array<{from: string; to: string; mechanism: 'legacy' | 'atomic'}>
 }
 
 /** What the planners read from a Topology, computed once. */

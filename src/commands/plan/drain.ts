@@ -1,5 +1,6 @@
 // `reshard plan drain NODE`: the plan `reshard drain` would run, printed (or written with -o).
 import {Args, Flags} from '../../cli/oclif.js'
+import {engineFlags} from '../../cli/engine-flags.js'
 import {BaseCommand} from '../../cli/base-command.js'
 import {EXIT_CODE_HELP} from '../../errors.js'
 import {planFromCluster, type DrainGoal} from '../../operations/plan.js'
@@ -33,10 +34,11 @@ ${EXIT_CODE_HELP}`
   static override flags = {
     ...drainFlags,
     output: outputFlag,
+    mechanism: engineFlags.mechanism,
   }
 
   async run(): Promise<void> {
-    const plan = await planFromCluster(await this.connection(), drainGoal(this.args.node, this.flags))
+    const plan = await planFromCluster(await this.connection(), drainGoal(this.args.node, this.flags), this.flags.mechanism)
     await emitPlan(plan, {output: this.flags.output, json: this.json, log: (s) => this.log(s)})
   }
 }

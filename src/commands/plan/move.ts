@@ -1,5 +1,6 @@
 // `reshard plan move SLOTS --to NODE`: the plan `reshard move` would run, as a plan file.
 import {Args, Flags} from '../../cli/oclif.js'
+import {engineFlags} from '../../cli/engine-flags.js'
 import {BaseCommand} from '../../cli/base-command.js'
 import {EXIT_CODE_HELP} from '../../errors.js'
 import {planFromCluster} from '../../operations/plan.js'
@@ -22,11 +23,12 @@ ${EXIT_CODE_HELP}`
     to: Flags.string({char: 't', description: 'target primary: id, id prefix, host:port or hostname', required: true}),
     from: Flags.string({char: 'f', description: 'source primary (default: the current owner of each slot)'}),
     output: outputFlag,
+    mechanism: engineFlags.mechanism,
   }
 
   async run(): Promise<void> {
     const slots = parseSlots(this.args.slots)
-    const plan = await planFromCluster(await this.connection(), {kind: 'move', slots, to: this.flags.to, from: this.flags.from})
+    const plan = await planFromCluster(await this.connection(), {kind: 'move', slots, to: this.flags.to, from: this.flags.from}, this.flags.mechanism)
     await emitPlan(plan, {output: this.flags.output, json: this.json, log: (s) => this.log(s)})
   }
 }

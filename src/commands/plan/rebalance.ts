@@ -1,5 +1,6 @@
 // `reshard plan rebalance`: the plan `reshard rebalance` would run, printed (or written with -o).
 import {Flags} from '../../cli/oclif.js'
+import {engineFlags} from '../../cli/engine-flags.js'
 import {BaseCommand} from '../../cli/base-command.js'
 import {EXIT_CODE_HELP, UsageError} from '../../errors.js'
 import {DEFAULT_THRESHOLD, serializePlan, type BalanceBy, type Plan} from '../../planner/index.js'
@@ -69,10 +70,11 @@ ${EXIT_CODE_HELP}`
   static override flags = {
     ...rebalanceFlags,
     output: outputFlag,
+    mechanism: engineFlags.mechanism,
   }
 
   async run(): Promise<void> {
-    const plan = await planFromCluster(await this.connection(), rebalanceGoal(this.flags))
+    const plan = await planFromCluster(await this.connection(), rebalanceGoal(this.flags), this.flags.mechanism)
     await emitPlan(plan, {output: this.flags.output, json: this.json, log: (s) => this.log(s)})
   }
 }

@@ -1,0 +1,265 @@
+// Moves one pair by the servers' atomic slot migration (servers/ASM.md): every slot range of the
+// pair in one task, polled to its end. The server snapshots the slots, streams their writes,
+// pauses writes briefly and hands ownership over in one step; on failure or cancel it rolls back
+// (the source keeps every key). Reports the same events and slot states as the legacy PairMover.
+import type {AsmFlavour, AsmTask, ClusterAdmin} from '../cluster/cluster-admin.js'
+import {AsmError} from '../errors.js'
+import type {EventBus} from '../events/events.js'
+import {startRedis, startValkey, taskFailure, toRanges, phaseOf, type AsmHandle} from './asm-task.js'
+import type {EngineOptions} from './options.js'
+import type {SlotResult} from './pair-mover.js'
+import type {ClassifiedMove} from './preflight.js'
+import {SlotMachine, type SlotState} from './slot-state.js'
+import type {StopControl} from './stop-control.js'
+import type {PairStrategy} from './strategy.js'
+
+export interface AtomicCtx {
+  admin: ClusterAdmin
+  bus: EventBus
+  opts: EngineOptions
+  stop: StopControl
+  from: string
+  to: string
+  fromLabel: string
+  toLabel: string
+  flavour: AsmFlavour
+  /** Poll interval in ms (default 100, as the servers' own cli). */
+  pollMs?: number
+}
+
+/** A Redis import that failed this often is failed for us (it would retry forever). */
+export const MAX_IMPORT_RETRIES = 3
+/** How long the server may take to roll back after a cancel, or to list a task it accepted. */
+const SETTLE_MS = 15_000
+/** How often the target's key counts are read for progress (Valkey). */
+const COUNT_EVERY_MS = 400
+
+const ORDER: SlotState[] = ['pending', 'importing', 'migrating', 'streaming', 'finalizing', 'complete']
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+export class AtomicMover implements PairStrategy {
+  private machines = new Map<number, SlotMachine>()
+  private results = new Map<number, SlotResult>()
+  private readonly slots: number[]
+  private readonly totals = new Map<number, number>()
+  private lastCount = 0
+
+  constructor(
+    private readonly ctx: AtomicCtx,
+    moves: readonly ClassifiedMove[],
+  ) {
+    for (const m of moves) {
+      this.machines.set(m.slot, new SlotMachine(m.slot))
+      this.results.set(m.slot, {slot: m.slot, from: m.from, to: m.to, outcome: 'not-started', state: 'pending', keys: 0})
+    }
+    this.slots = moves.map((m) => m.slot).sort((a, b) => a - b)
+    for (const m of moves) this.totals.set(m.slot, m.keys ?? 0)
+  }
+
+  resultOf(slot: number): SlotResult {
+    return this.results.get(slot)!
+  }
+
+  private total(slot: number): number {
+    return this.totals.get(slot) ?? 0
+  }
+
+  /** Walk every slot forward to `state` through the states between (the server may skip some). */
+  private advance(state: SlotState): void {
+    for (const slot of this.slots) {
+      const m = this.machines.get(slot)!
+      const r = this.results.get(slot)!
+      while (ORDER.indexOf(m.state) >= 0 && ORDER.indexOf(m.state) < ORDER.indexOf(state)) {
+        const next = ORDER[ORDER.indexOf(m.state) + 1]!
+        m.to(next)
+        r.state = next
+        r.outcome = next === 'complete' ? 'done' : 'open'
+        this.ctx.bus.emit({type: 'slot-state', slot, from: this.ctx.from, to: this.ctx.to, state: next, keysTotal: this.total(slot)})
+      }
+    }
+  }
+
+  /** End every unfinished slot as aborted (rolled back: nothing open) or failed. */
+  private end(state: 'aborted' | 'failed', error?: string): void {
+    for (const slot of this.slots) {
+      const m = this.machines.get(slot)!
+      const r = this.results.get(slot)!
+      if (m.state === 'complete' || m.state === 'aborted' || m.state === 'failed') continue
+      const to: SlotState = state === 'aborted' && m.state === 'finalizing' ? 'failed' : state
+      const was = m.state
+      m.to(to)
+      r.state = to
+      // the server rolled back: the source still owns the slot and all its keys, nothing is open
+      r.outcome = 'not-started'
+      r.keys = 0
+      if (error !== undefined) r.error = error
+      this.ctx.bus.emit({type: 'slot-state', slot, from: this.ctx.from, to: this.ctx.to, state: to, keysTotal: this.total(slot)})
+      if (to === 'failed') this.ctx.bus.emit({type: 'slot-failed', slot, from: this.ctx.from, to: this.ctx.to, state: was, error: error ?? 'failed'})
+    }
+  }
+
+  async run(): Promise<SlotResult[]> {
+    const {admin, from, to, fromLabel, toLabel, flavour, stop} = this.ctx
+    if (this.slots.length === 0 || stop.hard) return [...this.results.values()]
+    const ranges = toRanges(this.slots)
+    let handle: AsmHandle
+    try {
+      handle = flavour === 'valkey' ? await startValkey(admin, from, to, ranges, fromLabel) : await startRedis(admin, to, ranges, toLabel)
+    } catch (e) {
+      this.end('failed', e instanceof Error ? e.message : String(e))
+      throw e
+    }
+    this.advance('importing')
+    let last: AsmTask | undefined
+    try {
+      last = await this.watch(handle)
+    } catch (e) {
+      await this.settleAfter(handle, e)
+      throw e
+    }
+    const phase = last ? phaseOf(flavour, last.state) : undefined
+    if (phase === 'success') {
+      await this.verify()
+      return [...this.results.values()]
+    }
+    if (stop.hard && phase === 'cancelled') {
+      await this.waitRollback()
+      this.end('aborted')
+      return [...this.results.values()]
+    }
+    const err = last ? taskFailure(flavour, last, fromLabel, toLabel) : new AsmError(`the atomic slot migration ${fromLabel} -> ${toLabel} is no longer listed by ${flavour === 'valkey' ? fromLabel : toLabel}`)
+    if (phase === 'cancelled' || phase === 'failed') await this.waitRollback()
+    this.end('failed', err.message)
+    throw err
+  }
+
+  /**
+   * Poll the task until it ends. Ctrl-C or --migration-timeout (stop.hard) cancels it at the node
+   * that can; a Redis import that keeps failing is cancelled too (it would retry forever).
+   * Returns the last report; the task is cancelled, failed or succeeded by then.
+   */
+  private async watch(h: AsmHandle): Promise<AsmTask | undefined> {
+    const {stop, flavour} = this.ctx
+    const pollMs = this.ctx.pollMs ?? 100
+    let cancelledAt: number | undefined
+    let failure: AsmTask | undefined
+    const listedBy = Date.now() + SETTLE_MS
+    for (;;) {
+      if (stop.hard && cancelledAt === undefined) {
+        cancelledAt = Date.now()
+        await this.cancel(h)
+      }
+      const task = await h.poll()
+      if (!task) {
+        if (Date.now() > listedBy) return undefined
+      } else {
+        const phase = phaseOf(flavour, task.state)
+        if (phase === 'success' || phase === 'failed' || phase === 'cancelled') return failure && phase === 'cancelled' ? {...task, error: failure.error || task.error} : task
+        if (phase === 'retrying' && !failure && task.retries >= MAX_IMPORT_RETRIES) {
+          failure = task
+          cancelledAt ??= Date.now()
+          await this.cancel(h)
+        } else if (phase && phase !== 'retrying' && cancelledAt === undefined) {
+          this.advance(phase as SlotState)
+          if (flavour === 'valkey' && phase !== 'importing') await this.progress()
+        }
+      }
+      if (cancelledAt !== undefined && Date.now() - cancelledAt > SETTLE_MS) {
+        throw new AsmError(`the atomic slot migration was cancelled but is still running after ${SETTLE_MS / 1000} s (state ${task?.state ?? 'unknown'})`, 'run `reshard status` to see it, and `reshard recover` to cancel it again')
+      }
+      await sleep(pollMs)
+    }
+  }
+
+  /** Cancel; an error (e.g. "No migrations ongoing": it ended just before) is left to the next poll. */
+  private async cancel(h: AsmHandle): Promise<void> {
+    try {
+      await h.cancel()
+    } catch (e) {
+      this.ctx.bus.emit({type: 'warning', message: `cancelling the atomic slot migration: ${(e as Error).message}`})
+    }
+  }
+
+  /** Valkey: the target's COUNTKEYSINSLOT rises during the import; report the rise as moved keys. */
+  private async progress(force = false): Promise<void> {
+    if (!force && Date.now() - this.lastCount < COUNT_EVERY_MS) return
+    this.lastCount = Date.now()
+    const {admin, to, from, bus} = this.ctx
+    let counts: number[]
+    try {
+      counts = await admin.countKeys(to, this.slots)
+    } catch {
+      return // progress only: the task's state decides
+    }
+    this.slots.forEach((slot, i) => {
+      const r = this.results.get(slot)!
+      const n = counts[i]!
+      if (n > r.keys) {
+        bus.emit({type: 'keys-moved', slot, from, to, count: n - r.keys, slotMoved: n, slotTotal: Math.max(n, this.total(slot))})
+        r.keys = n
+      }
+    })
+  }
+
+  /**
+   * After success: the source holds no key of the slots any more (it may trim a moment after)
+   * and the target holds them. Ownership on every node is verified by the executor.
+   */
+  private async verify(): Promise<void> {
+    const {admin, from, bus, to, opts} = this.ctx
+    this.advance('finalizing')
+    if (!admin.dryRun) {
+      const deadline = Date.now() + opts.verifyDeadlineMs
+      for (;;) {
+        const left = (await admin.countKeys(from, this.slots)).reduce((a, n) => a + n, 0)
+        if (left === 0) break
+        if (Date.now() > deadline) {
+          this.end('failed', `the server reported success, but the source still holds ${left} key(s) of the slots`)
+          throw new AsmError(`atomic slot migration finished, but ${this.ctx.fromLabel} still holds ${left} key(s) of the moved slots`, 'run `reshard check` and `reshard recover`')
+        }
+        await sleep(100)
+      }
+      await this.progress(true)
+      const before = this.slots.reduce((a, s) => a + this.total(s), 0)
+      const after = this.slots.reduce((a, s) => a + this.results.get(s)!.keys, 0)
+      if (before > 0 && after === 0) {
+        this.end('failed', 'the target holds none of the keys')
+        throw new AsmError(`atomic slot migration finished, but ${this.ctx.toLabel} holds none of the ${before} key(s) of the moved slots`, 'run `reshard check`')
+      }
+    } else {
+      for (const slot of this.slots) {
+        const n = this.total(slot)
+        this.results.get(slot)!.keys = n
+        if (n > 0) bus.emit({type: 'keys-moved', slot, from, to, count: n, slotMoved: n, slotTotal: n})
+      }
+    }
+    this.advance('complete')
+    for (const slot of this.slots) bus.emit({type: 'slot-done', slot, from, to, keys: this.results.get(slot)!.keys, ms: 0})
+  }
+
+  /** After an error while watching: a task that ended rolled back (nothing open); one still running stays open. */
+  private async settleAfter(h: AsmHandle, e: unknown): Promise<void> {
+    const msg = e instanceof Error ? e.message : String(e)
+    const task = await h.poll().catch(() => undefined)
+    const phase = task ? phaseOf(this.ctx.flavour, task.state) : undefined
+    if (phase === 'success') return
+    if (phase === 'failed' || phase === 'cancelled') this.end('failed', msg)
+  }
+
+  /** After a cancel or a failure: the target drops its partial copy (about 2 s for 1M keys). */
+  private async waitRollback(): Promise<void> {
+    const {admin, to} = this.ctx
+    if (admin.dryRun) return
+    const deadline = Date.now() + SETTLE_MS
+    while (Date.now() < deadline) {
+      try {
+        const left = (await admin.countKeys(to, this.slots)).reduce((a, n) => a + n, 0)
+        if (left === 0) return
+      } catch {
+        return
+      }
+      await sleep(100)
+    }
+    this.ctx.bus.emit({type: 'warning', message: `${this.ctx.toLabel} still holds keys of the cancelled slots after ${SETTLE_MS / 1000} s; the server drops them (they are not served: the source owns the slots)`})
+  }
+}
