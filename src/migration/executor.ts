@@ -6,6 +6,7 @@ import {LeftOpenError, ReshardError, type OpenSlot} from '../errors.js'
 import type {EventBus} from '../events/events.js'
 import {nameOf, type Topology} from '../topology/topology.js'
 import type {EngineOptions} from './options.js'
+import {FinalizeGate} from './finalize-gate.js'
 import {PairMover, type SlotResult} from './pair-mover.js'
 import type {ClassifiedMove, MoveSpec} from './preflight.js'
 import type {StopControl} from './stop-control.js'
@@ -94,6 +95,7 @@ export async function executeMoves(p: {
   for (const s of p.skipped) bus.emit({type: 'slot-skipped', slot: s.slot, reason: s.reason})
 
   const throttle = makeThrottle(opts)
+  const gate = new FinalizeGate(admin, () => topology)
   const results: SlotResult[] = []
   const busy = new Set<string>()
   const waiting = [...pairs]
@@ -112,7 +114,7 @@ export async function executeMoves(p: {
         busy.add(pair.to)
         running++
         const mover = new PairMover(
-          {admin, bus, opts, stop, from: pair.from, to: pair.to, fromLabel: label(pair.from), toLabel: label(pair.to), topology: () => topology, throttle},
+          {admin, bus, opts, stop, from: pair.from, to: pair.to, fromLabel: label(pair.from), toLabel: label(pair.to), topology: () => topology, throttle, gate},
           pair.moves,
         )
         mover
@@ -156,6 +158,7 @@ export async function executeMoves(p: {
         verified = true
         break
       }
+      if (stop.now) break // the second Ctrl-C: report now, `check` confirms later
       if (Date.now() > deadline) {
         bus.emit({type: 'warning', message: `after ${opts.verifyDeadlineMs} ms, nodes still disagree on the owner of ${wrong.length} slot(s); run \`reshard check\``})
         break
