@@ -172,6 +172,8 @@ async function recoverSlot(admin: ClusterAdmin, reader: ClusterAdmin, t: Topolog
     // 1. Before any other change: a key present on two nodes with different values cannot be decided.
     const conflicts: string[] = []
     const conflictHolders = new Set<string>()
+    /** holder -> keys whose copy on the holder is the one clients see (kept with REPLACE) */
+    const servedCopies = new Map<string, string[]>()
     let unreadable = false
     for (const h of holders) {
       const keys = await reader.getKeys(h.id, slot, h.keys + 100)
@@ -184,6 +186,13 @@ async function recoverSlot(admin: ClusterAdmin, reader: ClusterAdmin, t: Topolog
         const verdicts = await compareValues(reader, h.id, T, both, onH, both.map((k) => onT[chunk.indexOf(k)]))
         both.forEach((k, j) => {
           if (opts.replace || verdicts[j] === 'same' || verdicts[j] === 'absent') return
+          // The holder serves the slot (it owns it, MIGRATING): clients read and write every key
+          // it holds there, so its copy is the newest and the one on T is unreachable (e.g. the
+          // late RESTORE of a batch that timed out on a frozen target). Keeping it loses nothing.
+          if (verdicts[j] === 'different' && d.claimant === h.id && h.id !== T) {
+            servedCopies.set(h.id, [...(servedCopies.get(h.id) ?? []), printable(k)])
+            return
+          }
           if (verdicts[j] === 'unreadable') unreadable = true
           conflicts.push(printable(k))
           conflictHolders.add(h.id)
@@ -262,9 +271,13 @@ async function recoverSlot(admin: ClusterAdmin, reader: ClusterAdmin, t: Topolog
           await setSlotOrThrow(admin, h.id, slot, 'importing', T === h.id ? claimant : T)
           importing = true
         }
+        const served = servedCopies.get(h.id)
+        if (served && round === 0) {
+          step(`keep the copies clients last wrote on ${name(h.id)} (it serves the slot) over the unreachable older copies on ${name(T)}: ${served.slice(0, 10).join(', ')}${served.length > 10 ? ', ...' : ''}`)
+        }
         step(`move ${count} key(s) from ${name(h.id)} to ${name(T)}`)
         const moved = await moveSlotKeys(
-          {admin, from: h.id, to: T, toLabel: name(T), opts, bus, stop: new StopControl(), throttle: async () => undefined, asking: !isClaimant},
+          {admin, from: h.id, to: T, toLabel: name(T), opts: served ? {...opts, replace: true} : opts, bus, stop: new StopControl(), throttle: async () => undefined, asking: !isClaimant},
           slot,
           count!,
         )
