@@ -106,8 +106,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       const body = JSON.parse(redact(JSON.stringify(err.toJSON()), this.secrets)) as Record<string, unknown>
       const doc = document ? {...(JSON.parse(redact(JSON.stringify(document), this.secrets)) as Record<string, unknown>), ok: false, error: body} : {ok: false, error: body}
       process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`)
-      return
     }
+    // the one line goes to stderr in both modes (with --json, stderr carries the events)
     process.stderr.write(`${paint.red('Error:')} ${redact(err.message, this.secrets)}\n`)
     if (err.hint) process.stderr.write(`${paint.dim(`  ${redact(err.hint, this.secrets)}`)}\n`)
   }

@@ -20,7 +20,7 @@ describe('a target frozen longer than the MIGRATE timeout', () => {
   let nodeB: TestNode
 
   beforeAll(async () => {
-    cluster = await startTestCluster({primaries: 3})
+    cluster = await startTestCluster({primaries: 3, replicas: Number(process.env.RESHARD_TEST_REPLICAS ?? 0)})
     clients = await clientsOf(cluster)
     nodeA = cluster.nodes.find((n) => n.hostname === 'nodeA')!
     nodeB = cluster.nodes.find((n) => n.hostname === 'nodeB')!

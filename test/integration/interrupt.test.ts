@@ -19,7 +19,7 @@ describe('Ctrl-C twice under live writes', () => {
   let nodeA: TestNode
 
   beforeAll(async () => {
-    cluster = await startTestCluster({primaries: 3})
+    cluster = await startTestCluster({primaries: 3, replicas: Number(process.env.RESHARD_TEST_REPLICAS ?? 0)})
     clients = await clientsOf(cluster)
     nodeA = cluster.nodes.find((n) => n.hostname === 'nodeA')!
     await cluster.seed({count: SLOTS.length * 500, slots: SLOTS, prefix: 'int', mix: 'strings'})

@@ -20,7 +20,7 @@ describe('recover --rollback under live writes', () => {
   let owner: TestNode
 
   beforeAll(async () => {
-    cluster = await startTestCluster({primaries: 3})
+    cluster = await startTestCluster({primaries: 3, replicas: Number(process.env.RESHARD_TEST_REPLICAS ?? 0)})
     clients = await clientsOf(cluster)
     nodeB = cluster.nodes.find((n) => n.hostname === 'nodeB')!
     const owners = await slotOwners(clients.get(nodeB.address)!, cluster.state.host)
