@@ -103,7 +103,7 @@ export async function recover(session: Session, bus: EventBus, o: RecoverOptions
   const opts: EngineOptions = {...DEFAULT_ENGINE_OPTIONS, ...(o.engine ?? {})}
   const results: RecoverSlotResult[] = []
   for (const d of found) {
-    if (o.rollback && !admin.dryRun && needsRoundTrip(t, d)) results.push(await rollBackByRoundTrip(session, d, opts, bus))
+    if (o.rollback && needsRoundTrip(t, d)) results.push(await rollBackByRoundTrip(session, d, opts, bus))
     else results.push(await recoverSlot(admin, session.real, t, d, Boolean(o.rollback), opts, bus))
   }
   // Verify: every node names the new owner (gossip lags: poll with a deadline).
@@ -342,6 +342,11 @@ async function rollBackByRoundTrip(session: Session, d: SlotDiagnosis, opts: Eng
   const target = d.target!
   bus.emit({type: 'recover-step', slot: d.slot, case: d.case, action: `keys already sit on ${name(target)}: finish the move there first, then move the slot back to ${name(source)} (every key stays readable)`})
   const fwd = await recoverSlot(admin, session.real, t, d, false, opts, bus)
+  if (admin.dryRun && fwd.outcome === 'dry-run') {
+    const message = `returned to ${name(source)} (forward to ${name(target)} first, then moved back by a normal move)`
+    bus.emit({type: 'recover-step', slot: d.slot, case: d.case, action: `then move the slot back to ${name(source)} (IMPORTING, MIGRATING, MIGRATE, SETSLOT NODE)`})
+    return {...fwd, direction: 'rollback', owner: name(source), ownerId: source, message}
+  }
   if (fwd.outcome !== 'fixed') return {...fwd, direction: 'rollback'}
   // gossip must carry the new owner before the move back is planned from a fresh view
   await waitForOwner(admin, primaries(t).filter((p) => p.reachable).map((p) => p.id), d.slot, target, opts.verifyDeadlineMs)
