@@ -97,6 +97,21 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     await super.finally(err)
   }
 
+  /**
+   * Writes a typed error the way `catch` does (one line and hint, or the --json document), at
+   * once and synchronously: for a run that must exit now (a second Ctrl-C).
+   */
+  protected printFailureNow(err: ReshardError, document?: Record<string, unknown>): void {
+    if (this.jsonEnabled()) {
+      const body = JSON.parse(redact(JSON.stringify(err.toJSON()), this.secrets)) as Record<string, unknown>
+      const doc = document ? {...(JSON.parse(redact(JSON.stringify(document), this.secrets)) as Record<string, unknown>), ok: false, error: body} : {ok: false, error: body}
+      process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`)
+    }
+    // the one line goes to stderr in both modes (with --json, stderr carries the events)
+    process.stderr.write(`${paint.red('Error:')} ${redact(err.message, this.secrets)}\n`)
+    if (err.hint) process.stderr.write(`${paint.dim(`  ${redact(err.hint, this.secrets)}`)}\n`)
+  }
+
   override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
     // oclif's own exits (help, version) and parse errors keep their behaviour: parse errors are usage errors.
     if (err instanceof Errors.ExitError) throw err

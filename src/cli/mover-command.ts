@@ -14,6 +14,9 @@ import {attachReporter, chooseReporterMode} from '../output/progress.js'
 import {BaseCommand} from './base-command.js'
 import {engineOptionsFrom} from './engine-flags.js'
 
+/** After a second Ctrl-C, how long a SETSLOT round in progress may take before we exit anyway. */
+const GRACE_MS = 1000
+
 export abstract class MoverCommand<T extends typeof Command> extends BaseCommand<T> {
   /** The mechanism a plan asks for, used when no --mechanism flag is given (apply). */
   protected planMechanism?: MechanismChoice
@@ -40,18 +43,31 @@ export abstract class MoverCommand<T extends typeof Command> extends BaseCommand
     const name = (id: string) => nameOf(session.topology, id)
     const openNow = trackOpenSlots(bus, name)
     const reporter = attachReporter(bus, chooseReporterMode({json: this.json, quiet: Boolean(f.quiet)}), process.stdout, name)
+    // Ctrl-C once: stop after the batch in flight, close what can be closed safely, report.
+    // Twice: skip the verify wait; if the run has not returned within a moment (a batch stuck
+    // on a frozen node), print the open slots and the document and exit 5 at once. The handlers
+    // stay installed to the end of the command: a signal in the final phase never kills it.
     let interrupts = 0
+    let finished = false
     const onSignal = (sig: NodeJS.Signals) => {
       interrupts++
-      if (interrupts === 1 && sig !== 'SIGKILL') {
+      if (finished) return
+      if (interrupts === 1) {
         stop.request('hard', `interrupted by ${sig}`)
         process.stderr.write(paint.yellow(`\n${sig}: stopping after the batch in flight (press Ctrl-C again to exit now)\n`))
         return
       }
-      reporter.stop()
-      const err = new LeftOpenError('interrupted', `interrupted by ${sig}`, openNow(), resumeCommand)
-      process.stderr.write(`${paint.red('Error:')} ${err.message}\n  ${err.hint ?? ''}\n`)
-      process.exit(EXIT.LEFT_OPEN)
+      if (interrupts > 2) return
+      stop.request('now', `interrupted by ${sig}`)
+      setTimeout(() => {
+        if (finished) return
+        finished = true
+        reporter.stop()
+        const open = openNow()
+        const err = new LeftOpenError('interrupted', `interrupted by ${sig}`, open, resumeCommand)
+        this.printFailureNow(err, {ok: false, dryRun: false, open})
+        process.exit(EXIT.LEFT_OPEN)
+      }, GRACE_MS)
     }
     // Signals are ours only once the run starts: during the confirmation prompt Ctrl-C belongs
     // to the prompt (it cancels and nothing changes).
@@ -90,8 +106,8 @@ export abstract class MoverCommand<T extends typeof Command> extends BaseCommand
     } finally {
       offStart()
       reporter.stop()
-      process.off('SIGINT', onSignal)
-      process.off('SIGTERM', onSignal)
+      // the handlers stay: the document is printed after this, and a late Ctrl-C must not kill it
+      finished = true
     }
   }
 }

@@ -91,6 +91,15 @@ export class DryRunAdmin implements ClusterAdmin {
     return this.real.clusterNodes(nodeId)
   }
 
+  epochs(nodeId: string): Promise<{current: number; config: number}> {
+    return this.real.epochs(nodeId)
+  }
+
+  async bumpEpoch(nodeId: string): Promise<string> {
+    this.record(nodeId, 'CLUSTER BUMPEPOCH')
+    return 'STILL'
+  }
+
   ping(nodeId: string): Promise<boolean> {
     return this.real.ping(nodeId)
   }

@@ -379,6 +379,22 @@ export class RedisClusterAdmin implements ClusterAdmin {
     return String(await c.call('CLUSTER', 'NODES'))
   }
 
+  epochs(nodeId: string): Promise<{current: number; config: number}> {
+    return within(
+      (async () => {
+        const info = String(await (await this.client(nodeId)).call('CLUSTER', 'INFO'))
+        const num = (k: string) => Number(new RegExp(`^${k}:(\\d+)`, 'm').exec(info)?.[1] ?? NaN)
+        return {current: num('cluster_current_epoch'), config: num('cluster_my_epoch')}
+      })(),
+      ADMIN_TIMEOUT_MS,
+      `node ${this.label(nodeId)}`,
+    )
+  }
+
+  bumpEpoch(nodeId: string): Promise<string> {
+    return within((async () => String(await (await this.client(nodeId)).call('CLUSTER', 'BUMPEPOCH')))(), ADMIN_TIMEOUT_MS, `node ${this.label(nodeId)}`)
+  }
+
   async ping(nodeId: string): Promise<boolean> {
     try {
       const c = await this.client(nodeId)

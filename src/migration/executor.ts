@@ -7,6 +7,7 @@ import type {EventBus} from '../events/events.js'
 import {nameOf, type Topology} from '../topology/topology.js'
 import type {EngineOptions} from './options.js'
 import {AtomicMover} from './atomic-mover.js'
+import {FinalizeGate} from './finalize-gate.js'
 import {pairKey, type Mechanism, type PairMechanism} from './mechanism.js'
 import {PairMover, type SlotResult} from './pair-mover.js'
 import type {ClassifiedMove, MoveSpec} from './preflight.js'
@@ -103,6 +104,8 @@ export async function executeMoves(p: {
   for (const s of p.skipped) bus.emit({type: 'slot-skipped', slot: s.slot, reason: s.reason})
 
   const throttle = makeThrottle(opts)
+  // legacy finalizations, one at a time across pairs (epoch safety; see finalize-gate.ts)
+  const gate = new FinalizeGate(admin, () => topology)
   const results: RunSlotResult[] = []
   const busy = new Set<string>()
   const waiting = [...pairs]
@@ -114,7 +117,7 @@ export async function executeMoves(p: {
     const m = mechanismOf(pair.from, pair.to)
     const base = {admin, bus, opts, stop, from: pair.from, to: pair.to, fromLabel: label(pair.from), toLabel: label(pair.to)}
     if (m.mechanism === 'atomic' && m.flavour) return {mover: new AtomicMover({...base, flavour: m.flavour}, pair.moves), mechanism: 'atomic'}
-    return {mover: new PairMover({...base, topology: () => topology, throttle}, pair.moves), mechanism: 'legacy'}
+    return {mover: new PairMover({...base, topology: () => topology, throttle, gate}, pair.moves), mechanism: 'legacy'}
   }
 
   await new Promise<void>((resolve) => {
@@ -170,6 +173,7 @@ export async function executeMoves(p: {
         verified = true
         break
       }
+      if (stop.now) break // the second Ctrl-C: report now, `check` confirms later
       if (Date.now() > deadline) {
         bus.emit({type: 'warning', message: `after ${opts.verifyDeadlineMs} ms, nodes still disagree on the owner of ${wrong.length} slot(s); run \`reshard check\``})
         break

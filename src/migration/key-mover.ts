@@ -92,6 +92,7 @@ export async function moveSlotKeys(ctx: KeyMoverCtx, slot: number, total: number
   const r = {keys: alreadyMoved}
   let timeout = opts.migrateTimeoutMs
   let forceReplace = new Set<string>()
+  const timedOut = new Set<string>()
   const depth = Math.max(1, opts.pipeline)
   let keys = await admin.getKeys(from, slot, sizer.keys * depth)
   while (keys.length > 0) {
@@ -114,7 +115,12 @@ export async function moveSlotKeys(ctx: KeyMoverCtx, slot: number, total: number
     let movedNow = 0
     outcomes.forEach((o, i) => {
       if (o.ok) movedNow += batches[i]!.keys.length
-      else if (!firstError) firstError = {error: o.error, keys: batches[i]!.keys}
+      else {
+        firstError ??= {error: o.error, keys: batches[i]!.keys}
+        // a batch that timed out may still be applied by the target later (its RESTOREs sit in
+        // the target's socket buffer): its keys may come to exist on both sides
+        if (/timeout|timed out|IOERR/i.test(o.error)) for (const k of batches[i]!.keys) timedOut.add(k.toString('latin1'))
+      }
     })
     keys = listed ?? []
     if (movedNow > 0) {
@@ -128,7 +134,7 @@ export async function moveSlotKeys(ctx: KeyMoverCtx, slot: number, total: number
     const {error, keys: errKeys} = firstError as {error: string; keys: Buffer[]}
     const word = firstWord(error)
     if (word === 'BUSYKEY') {
-      forceReplace = await resolveBusyKeys(ctx, slot, errKeys)
+      forceReplace = await resolveBusyKeys(ctx, slot, errKeys, timedOut)
       continue
     }
     if (word === 'IOERR' || /timeout|timed out/i.test(error)) {
@@ -166,7 +172,7 @@ export async function moveSlotKeys(ctx: KeyMoverCtx, slot: number, total: number
 }
 
 /** BUSYKEY: never overwrite silently. Equal DUMP -> retry with REPLACE; different -> stop. */
-async function resolveBusyKeys(ctx: KeyMoverCtx, slot: number, batchKeys: Buffer[]): Promise<Set<string>> {
+async function resolveBusyKeys(ctx: KeyMoverCtx, slot: number, batchKeys: Buffer[], timedOut: ReadonlySet<string> = new Set()): Promise<Set<string>> {
   const {admin, from, to, opts} = ctx
   const onTarget = await admin.dump(to, batchKeys)
   const unreadable = batchKeys.filter((_, i) => onTarget[i] === undefined)
@@ -193,6 +199,9 @@ async function resolveBusyKeys(ctx: KeyMoverCtx, slot: number, batchKeys: Buffer
     if (onSource[i] === null) return // gone from the source meanwhile
     // 'unreadable': the source will not show its copy, so equality cannot be proven
     if (opts.replace || v === 'same') same.push(k)
+    // our own batch that timed out, applied late by the target: the source still holds the key
+    // and serves it to clients (MIGRATING answers every key it holds), so its copy is the newest
+    else if (v === 'different' && timedOut.has(k.toString('latin1'))) same.push(k)
     else different.push(k)
   })
   if (different.length > 0) {

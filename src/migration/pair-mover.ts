@@ -8,7 +8,9 @@ import type {Topology} from '../topology/topology.js'
 import {BatchSizer, moveSlotKeys} from './key-mover.js'
 import {streamSlots} from './slot-streamer.js'
 import type {EngineOptions} from './options.js'
-import {type ClassifiedMove, otherPrimaries} from './preflight.js'
+import type {ClassifiedMove} from './preflight.js'
+import type {FinalizeGate} from './finalize-gate.js'
+import {checkNoLoss, finalizeSlots, type FinalizeCtx} from './finalizer.js'
 import {SlotMachine, type SlotState} from './slot-state.js'
 import type {StopControl} from './stop-control.js'
 import type {PairStrategy} from './strategy.js'
@@ -40,6 +42,8 @@ interface Ctx {
   topology: () => Topology
   /** Shared rate limiter across pairs. */
   throttle: (keys: number) => Promise<void>
+  /** Shared across pairs: finalizations one at a time, epoch-safe. */
+  gate: FinalizeGate
 }
 
 export class PairMover implements PairStrategy {
@@ -243,22 +247,34 @@ export class PairMover implements PairStrategy {
   }
 
   /**
-   * After Ctrl-C: slots of the wave that were opened but not streamed are closed again when no
-   * key has landed on the target (source STABLE first, so no new write is redirected; then the
-   * target). A slot whose target got a key meanwhile is put back as it was and left open.
+   * After Ctrl-C (or a failure): slots of the wave that were opened but not streamed are closed
+   * again, in an order that keeps every key readable and never lets a write fork a second copy
+   * (issue 11: one rule for every way a run stops). While the source is MIGRATING, clients write
+   * new keys of the slot on the target (ASK): so a slot with keys on the target is left open as
+   * it is (a consistent live migration, for `recover` or a re-run). A slot without is closed on
+   * the TARGET first (it stops taking ASKING writes; a write redirected meanwhile bounces back to
+   * the source, which redirects it again, and lands nowhere), then counted again: still empty,
+   * the source is made STABLE; a key that landed in between reopens the target (IMPORTING) and
+   * the slot stays open. Never is the source made STABLE while a key of the slot may be on the target.
    */
   private async closeUnstreamed(wave: ClassifiedMove[]): Promise<void> {
     const {admin, from, to} = this.ctx
     const idle = wave.filter((m) => this.machines.get(m.slot)!.state === 'migrating' && m.resume === 'fresh')
     if (idle.length === 0) return
     try {
-      await admin.setSlots(from, idle.map((m) => ({slot: m.slot, action: 'stable' as const})))
-      const onTarget = await admin.countKeys(to, idle.map((m) => m.slot))
-      const clean = idle.filter((_, i) => onTarget[i] === 0)
-      const dirty = idle.filter((_, i) => onTarget[i] !== 0)
-      if (dirty.length > 0) await admin.setSlots(from, dirty.map((m) => ({slot: m.slot, action: 'migrating' as const, nodeId: to})))
-      if (clean.length > 0) await admin.setSlots(to, clean.map((m) => ({slot: m.slot, action: 'stable' as const})))
-      for (const m of clean) this.setState(m.slot, 'aborted', 0)
+      const first = await admin.countKeys(to, idle.map((m) => m.slot))
+      const empty = idle.filter((_, i) => first[i] === 0)
+      if (empty.length === 0) return
+      const closed = await admin.setSlots(to, empty.map((m) => ({slot: m.slot, action: 'stable' as const})))
+      const shut = empty.filter((_, i) => closed[i] === undefined)
+      if (shut.length === 0) return
+      const again = await admin.countKeys(to, shut.map((m) => m.slot))
+      const clean = shut.filter((_, i) => again[i] === 0)
+      const raced = shut.filter((_, i) => again[i] !== 0)
+      if (raced.length > 0) await admin.setSlots(to, raced.map((m) => ({slot: m.slot, action: 'importing' as const, nodeId: from})))
+      if (clean.length === 0) return
+      const r = await admin.setSlots(from, clean.map((m) => ({slot: m.slot, action: 'stable' as const})))
+      for (const m of clean.filter((_, i) => r[i] === undefined)) this.setState(m.slot, 'aborted', 0)
     } catch {
       // left open; `recover` finishes them
     }
@@ -289,41 +305,17 @@ export class PairMover implements PairStrategy {
   private async finalize(moves: ClassifiedMove[]): Promise<void> {
     if (moves.length === 0) return
     const {admin, from, to, bus} = this.ctx
-    const slots = moves.map((m) => m.slot)
-    const left = await admin.countKeys(from, slots)
+    const left = await admin.countKeys(from, moves.map((m) => m.slot))
     const ready = moves.filter((_, i) => left[i] === 0)
     for (const m of moves.filter((_, i) => left[i] !== 0)) {
       this.fail(m.slot, `source still holds ${left[moves.indexOf(m)]} key(s) of slot ${m.slot}; not finalized`)
     }
     if (ready.length === 0) return
     for (const m of ready) this.setState(m.slot, 'finalizing', this.results.get(m.slot)!.keys)
-    const ops = ready.map((m) => ({slot: m.slot, action: 'node' as const, nodeId: to}))
-    const rt = await admin.setSlots(to, ops)
-    const failedOnTarget = ready.filter((_, i) => rt[i] !== undefined)
-    for (const m of failedOnTarget) this.fail(m.slot, `SETSLOT NODE on ${this.ctx.toLabel}: ${rt[ready.indexOf(m)]}`)
-    const okMoves = ready.filter((_, i) => rt[i] === undefined)
+    const fctx: FinalizeCtx = {...this.ctx, moved: (slot) => this.results.get(slot)!.keys}
+    const okMoves = await finalizeSlots(fctx, ready, (slot, error) => this.fail(slot, error))
     if (okMoves.length === 0) return
-    const okOps = okMoves.map((m) => ({slot: m.slot, action: 'node' as const, nodeId: to}))
-    const rs = await admin.setSlots(from, okOps)
-    const srcErr = rs.find((e) => e !== undefined)
-    if (srcErr !== undefined) {
-      // After its last slot leaves, a primary may have turned into a replica of the new owner
-      // (cluster-allow-replica-migration): "Please use SETSLOT only with masters" then means
-      // success. Anything else is left to gossip (the target's epoch is higher) and to the verify.
-      if (!/only with masters/i.test(srcErr)) bus.emit({type: 'warning', message: `SETSLOT NODE on ${this.ctx.fromLabel}: ${srcErr}; gossip will carry the new owner`})
-    }
-    const others = otherPrimaries(this.ctx.topology(), from, to)
-    await Promise.all(
-      others.map(async (id) => {
-        try {
-          const r = await admin.setSlots(id, okOps)
-          const e = r.find((x) => x !== undefined)
-          if (e && !/only with masters/i.test(e)) bus.emit({type: 'warning', message: `SETSLOT NODE on ${id.slice(0, 8)}: ${e}`})
-        } catch (e) {
-          bus.emit({type: 'warning', message: `could not tell ${id.slice(0, 8)} about the new owner: ${(e as Error).message}`})
-        }
-      }),
-    )
+    await checkNoLoss(fctx, okMoves)
     for (const m of okMoves) {
       this.setState(m.slot, 'complete', this.results.get(m.slot)!.keys)
       bus.emit({type: 'slot-done', slot: m.slot, from, to, keys: this.results.get(m.slot)!.keys, ms: 0})

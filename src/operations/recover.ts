@@ -12,6 +12,8 @@ import {parseClusterNodes} from '../topology/cluster-nodes.js'
 import {DEFAULT_ENGINE_OPTIONS, type EngineOptions} from '../migration/options.js'
 import {diagnoseSlot, finalOwner, type SlotDiagnosis} from '../migration/recovery-cases.js'
 import {StopControl} from '../migration/stop-control.js'
+import {executeMoves} from '../migration/executor.js'
+import {classifyMoves} from '../migration/preflight.js'
 import {SLOT_COUNT} from '../topology/slot-set.js'
 import {nameOf, nodeById, primaries, type Topology} from '../topology/topology.js'
 import type {Session} from './session.js'
@@ -115,7 +117,8 @@ export async function recover(session: Session, bus: EventBus, o: RecoverOptions
   const opts: EngineOptions = {...DEFAULT_ENGINE_OPTIONS, ...(o.engine ?? {})}
   const results: RecoverSlotResult[] = []
   for (const d of found) {
-    results.push(await recoverSlot(admin, session.real, t, d, Boolean(o.rollback), opts, bus))
+    if (o.rollback && needsRoundTrip(t, d)) results.push(await rollBackByRoundTrip(session, d, opts, bus))
+    else results.push(await recoverSlot(admin, session.real, t, d, Boolean(o.rollback), opts, bus))
   }
   // Verify: every node names the new owner (gossip lags: poll with a deadline).
   const fixed = results.filter((r) => r.outcome === 'fixed' && r.ownerId)
@@ -182,6 +185,9 @@ async function recoverSlot(admin: ClusterAdmin, reader: ClusterAdmin, t: Topolog
 
     // 1. Before any other change: a key present on two nodes with different values cannot be decided.
     const conflicts: string[] = []
+    const conflictHolders = new Set<string>()
+    /** holder -> keys whose copy on the holder is the one clients see (kept with REPLACE) */
+    const servedCopies = new Map<string, string[]>()
     let unreadable = false
     for (const h of holders) {
       const keys = await reader.getKeys(h.id, slot, h.keys + 100)
@@ -194,17 +200,23 @@ async function recoverSlot(admin: ClusterAdmin, reader: ClusterAdmin, t: Topolog
         const verdicts = await compareValues(reader, h.id, T, both, onH, both.map((k) => onT[chunk.indexOf(k)]))
         both.forEach((k, j) => {
           if (opts.replace || verdicts[j] === 'same' || verdicts[j] === 'absent') return
+          // The holder serves the slot (it owns it, MIGRATING): clients read and write every key
+          // it holds there, so its copy is the newest and the one on T is unreachable (e.g. the
+          // late RESTORE of a batch that timed out on a frozen target). Keeping it loses nothing.
+          if (verdicts[j] === 'different' && d.claimant === h.id && h.id !== T) {
+            servedCopies.set(h.id, [...(servedCopies.get(h.id) ?? []), printable(k)])
+            return
+          }
           if (verdicts[j] === 'unreadable') unreadable = true
           conflicts.push(printable(k))
+          conflictHolders.add(h.id)
         })
       }
     }
     if (conflicts.length > 0) {
       result.keys = conflicts.slice(0, 20)
-      return finish(
-        'undecidable',
-        `${conflicts.length} key(s) exist on ${name(T)} and elsewhere ${unreadable ? '(a copy that cannot be read to compare)' : 'with different values'}: ${conflicts.slice(0, 10).join(', ')}; re-run with --replace to keep the copies being moved`,
-      )
+      const h = holders.find((x) => conflictHolders.has(x.id))!.id
+      return finish('undecidable', `${conflicts.length} key(s) exist on ${name(T)} and on ${name(h)} ${unreadable ? '(a copy that cannot be read to compare)' : 'with different values'}: ${conflicts.slice(0, 10).join(', ')}; ${whichIsNewer(t, d, h, T, name)}`)
     }
 
     const tNode = nodeById(t, T)!
@@ -273,9 +285,13 @@ async function recoverSlot(admin: ClusterAdmin, reader: ClusterAdmin, t: Topolog
           await setSlotOrThrow(admin, h.id, slot, 'importing', T === h.id ? claimant : T)
           importing = true
         }
+        const served = servedCopies.get(h.id)
+        if (served && round === 0) {
+          step(`keep the copies clients last wrote on ${name(h.id)} (it serves the slot) over the unreachable older copies on ${name(T)}: ${served.slice(0, 10).join(', ')}${served.length > 10 ? ', ...' : ''}`)
+        }
         step(`move ${count} key(s) from ${name(h.id)} to ${name(T)}`)
         const moved = await moveSlotKeys(
-          {admin, from: h.id, to: T, toLabel: name(T), opts, bus, stop: new StopControl(), throttle: async () => undefined, asking: !isClaimant},
+          {admin, from: h.id, to: T, toLabel: name(T), opts: served ? {...opts, replace: true} : opts, bus, stop: new StopControl(), throttle: async () => undefined, asking: !isClaimant},
           slot,
           count!,
         )
@@ -290,6 +306,11 @@ async function recoverSlot(admin: ClusterAdmin, reader: ClusterAdmin, t: Topolog
     // 6. Never finalize while another node still holds keys of the slot.
     const left = await Promise.all(others.map(async (p) => ({p, n: (await admin.countKeys(p.id, [slot]))[0]!})))
     const still = left.filter((x) => x.n > 0)
+    if (still.length > 0 && rollback && d.target && tMigrating && still.some((x) => x.p.id === d.target)) {
+      // a client wrote a key on the target (ASK) before its IMPORTING was cleared: reopen it so
+      // the key stays readable; the slot stays open and a re-run goes forward and back
+      await setSlotOrThrow(admin, d.target, slot, 'importing', T)
+    }
     if (still.length > 0) throw new SlotError('keys_left', `${still.map((x) => `${name(x.p.id)} still holds ${x.n} key(s)`).join(', ')}`)
     // 7. Finalize: T first (it bumps its epoch when it was importing), then the claimant, then the rest.
     if (tClaims && tMigrating) {
@@ -311,6 +332,77 @@ async function recoverSlot(admin: ClusterAdmin, reader: ClusterAdmin, t: Topolog
   } catch (e) {
     return finish('failed', e instanceof Error ? e.message : String(e))
   }
+}
+
+/**
+ * Rollback keeps every key readable only as a round trip when keys (or the ownership) already
+ * sit on the target. Redis offers no order in which the source takes keys back while it still
+ * redirects to the target the ones it lacks: a MIGRATING node answers ASK even to the RESTORE
+ * that would bring a key back, and a STABLE (or IMPORTING) owner answers nil for a key it lacks,
+ * while clients' writes of it fork a second copy (issue 11: rollback under live writes). So the
+ * slot is finished forward (every step serves every key), then moved back by a normal move.
+ */
+function needsRoundTrip(t: Topology, d: SlotDiagnosis): boolean {
+  if (!d.source || !d.target || d.case === 'undecidable') return false
+  const target = nodeById(t, d.target)
+  return d.holders.some((h) => h.id === d.target) || Boolean(target?.claims.includes(d.slot)) || d.claimant === d.target
+}
+
+async function rollBackByRoundTrip(session: Session, d: SlotDiagnosis, opts: EngineOptions, bus: EventBus): Promise<RecoverSlotResult> {
+  const {admin} = session
+  const t = session.topology
+  const name = (id: string) => nameOf(t, id)
+  const source = d.source!
+  const target = d.target!
+  bus.emit({type: 'recover-step', slot: d.slot, case: d.case, action: `keys already sit on ${name(target)}: finish the move there first, then move the slot back to ${name(source)} (every key stays readable)`})
+  const fwd = await recoverSlot(admin, session.real, t, d, false, opts, bus)
+  if (admin.dryRun && fwd.outcome === 'dry-run') {
+    const message = `returned to ${name(source)} (forward to ${name(target)} first, then moved back by a normal move)`
+    bus.emit({type: 'recover-step', slot: d.slot, case: d.case, action: `then move the slot back to ${name(source)} (IMPORTING, MIGRATING, MIGRATE, SETSLOT NODE)`})
+    return {...fwd, direction: 'rollback', owner: name(source), ownerId: source, message}
+  }
+  if (fwd.outcome !== 'fixed') return {...fwd, direction: 'rollback'}
+  // gossip must carry the new owner before the move back is planned from a fresh view
+  await waitForOwner(admin, primaries(t).filter((p) => p.reachable).map((p) => p.id), d.slot, target, opts.verifyDeadlineMs)
+  const now = await admin.refresh()
+  const {todo} = classifyMoves(now, [{slot: d.slot, from: target, to: source}])
+  const [keys] = await admin.countKeys(target, [d.slot])
+  bus.emit({type: 'recover-step', slot: d.slot, case: d.case, action: `move the slot back to ${name(source)} (${keys} key(s))`})
+  const r = await executeMoves({admin, topology: now, todo: todo.map((m) => ({...m, keys})), skipped: [], opts: {...opts, parallel: 1}, bus, stop: new StopControl()})
+  const back = r.slots.find((x) => x.slot === d.slot)
+  const ok = r.ok && back?.outcome === 'done'
+  const result: RecoverSlotResult = {
+    slot: d.slot,
+    case: d.case,
+    direction: 'rollback',
+    owner: name(source),
+    ownerId: source,
+    outcome: ok ? 'fixed' : 'failed',
+    keysMoved: fwd.keysMoved + (back?.keys ?? 0),
+    message: ok ? `returned to ${name(source)} (forward to ${name(target)} first, then back: ${back?.keys ?? 0} key(s))` : `the move back to ${name(source)} failed: ${r.error?.message ?? back?.error ?? 'unknown'}; the slot is owned by ${name(target)}`,
+  }
+  bus.emit({type: 'recover-slot', slot: d.slot, case: d.case, outcome: result.outcome, message: result.message})
+  return result
+}
+
+/**
+ * Which of two different copies clients wrote last, and the next step that keeps it. Clients are
+ * routed to the node that owns the slot (the claimant, highest config epoch). An owner serves
+ * every key it holds itself (MIGRATING redirects only keys it lacks), so where the owner holds a
+ * copy, that copy is the one clients read and wrote; the other copy became unreachable when the
+ * owner got its own, and is the older one. `--replace` keeps the copies being moved (the other
+ * node's): it is suggested only when those are the newer ones.
+ */
+export function whichIsNewer(t: Topology, d: SlotDiagnosis, holder: string, keeper: string, name: (id: string) => string): string {
+  const served = d.claimant
+  if (served === holder) {
+    return `clients last wrote the copies on ${name(holder)}: it owns the slot and serves every key it holds, so the copies on ${name(keeper)} were unreachable and are older; re-run with --replace to keep the copies on ${name(holder)}`
+  }
+  if (served === keeper) {
+    return `clients last wrote the copies on ${name(keeper)}: it owns the slot and serves every key it holds, so the copies on ${name(holder)} were unreachable and are older; do NOT use --replace (it would overwrite the newer copies): delete the older copies on ${name(holder)}, then run \`reshard recover\` again`
+  }
+  void t
+  return 'no single node owns the slot, so which copy clients wrote last cannot be told; compare the copies by hand, keep one, then run `reshard recover` again'
 }
 
 /** Poll the nodes' own views until each names `owner` for the slot (gossip). */
