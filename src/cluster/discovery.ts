@@ -4,7 +4,7 @@ import type {Redis} from 'ioredis'
 import {PreconditionError, ReshardError} from '../errors.js'
 import {parseClusterNodes} from '../topology/cluster-nodes.js'
 import {buildTopology, type NodeView, type Topology} from '../topology/topology.js'
-import {connectNode, type ConnectionOptions} from './connection.js'
+import {connectNode, DEFAULT_TIMEOUT_MS, type ConnectionOptions} from './connection.js'
 import {within} from './timeout.js'
 
 export class NodePool {
@@ -62,11 +62,16 @@ export class NodePool {
   }
 }
 
+/** The --timeout deadline of a call that should answer at once. */
+export function deadline(pool: NodePool): number {
+  return pool.conn.timeoutMs ?? DEFAULT_TIMEOUT_MS
+}
+
 async function viewOf(pool: NodePool, address: string, withKeys: boolean): Promise<NodeView> {
   try {
     const c = await pool.get(address)
     // a stopped node must not hang discovery: no answer in time counts as unreachable
-    const [text, keys] = await within(Promise.all([c.call('CLUSTER', 'NODES'), withKeys ? c.call('DBSIZE') : undefined]), 5000, address)
+    const [text, keys] = await within(Promise.all([c.call('CLUSTER', 'NODES'), withKeys ? c.call('DBSIZE') : undefined]), deadline(pool), address)
     const keyCount = withKeys ? Number(keys) : undefined
     return {address, lines: parseClusterNodes(String(text)), keyCount}
   } catch (e) {
@@ -82,7 +87,7 @@ export async function discover(pool: NodePool, opts: {withKeys?: boolean} = {}):
   const ask = async (address: string): Promise<NodeView> => {
     const c = await pool.get(address)
     try {
-      return {address, lines: parseClusterNodes(String(await c.call('CLUSTER', 'NODES')))}
+      return {address, lines: parseClusterNodes(String(await within(c.call('CLUSTER', 'NODES'), deadline(pool), address)))}
     } catch (e) {
       const m = e instanceof Error ? e.message : String(e)
       if (/cluster support disabled/i.test(m)) {

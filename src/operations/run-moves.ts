@@ -7,7 +7,7 @@ import {DEFAULT_ENGINE_OPTIONS, type EngineOptions} from '../migration/options.j
 import {assertClusterReady, classifyMoves, type MoveSpec} from '../migration/preflight.js'
 import {StopControl} from '../migration/stop-control.js'
 import {nameOf, type Topology} from '../topology/topology.js'
-import {countSlotKeys, type Session} from './session.js'
+import {countSlotKeys, takeLease, type Session} from './session.js'
 
 export interface MovePreview {
   todo: MoveSpec[]
@@ -55,7 +55,8 @@ export function previewOf(t: Topology, todo: MoveSpec[], skipped: MovePreview['s
 
 export async function runMoves(i: RunMovesInput): Promise<{result: RunResult; document: MoveRunDocument}> {
   const {session, bus} = i
-  const t = session.topology
+  // every check below runs on the cluster as it is once no other run can change it
+  const t = await takeLease(session, i.resumeCommand ?? 'reshard move')
   assertClusterReady(t, i.moves)
   const {todo, skipped} = classifyMoves(t, i.moves)
   const counts = await countSlotKeys(session.admin, todo)
@@ -66,7 +67,9 @@ export async function runMoves(i: RunMovesInput): Promise<{result: RunResult; do
   }
   const engine: EngineOptions = {...DEFAULT_ENGINE_OPTIONS, parallel: defaultParallel(todoWithKeys), ...stripUndefined(i.engine ?? {})}
   const stop = i.stop ?? new StopControl()
-  const result = await executeMoves({admin: session.admin, topology: t, todo: todoWithKeys, skipped, opts: engine, bus, stop})
+  // without the lease another run could start on these nodes: stop at the next safe point
+  const offLost = session.lease?.onLost((r) => stop.request('hard', `lost the lease (${r})`))
+  const result = await executeMoves({admin: session.admin, topology: t, todo: todoWithKeys, skipped, opts: engine, bus, stop}).finally(() => offLost?.())
   const label = (id: string) => nameOf(t, id)
   const document: MoveRunDocument = {
     ok: result.ok,
