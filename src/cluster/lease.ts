@@ -205,8 +205,22 @@ export class Lease {
 
   private watch(): void {
     for (const [a, c] of this.clients) c.on('close', () => this.lost(`the lease connection to ${a} closed`))
+    // A renewal may wait (a source blocked by a MIGRATE to a frozen target answers late): the
+    // name stays valid until its expiry, so the lease is lost only when renewals fail past it.
+    let validUntil = Date.now() + LEASE_TTL_MS
+    let renewing = false
     this.timer = setInterval(() => {
-      this.name('held', Date.now() + LEASE_TTL_MS).catch((e: Error) => this.lost(`renewing the lease failed: ${e.message}`))
+      if (renewing) return
+      renewing = true
+      const next = Date.now() + LEASE_TTL_MS
+      this.name('held', next)
+        .then(
+          () => (validUntil = next),
+          (e: Error) => {
+            if (Date.now() > validUntil - RENEW_EVERY_MS) this.lost(`the lease could not be renewed before it expired: ${e.message}`)
+          },
+        )
+        .finally(() => (renewing = false))
     }, RENEW_EVERY_MS)
     this.timer.unref()
   }

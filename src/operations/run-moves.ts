@@ -55,6 +55,8 @@ export function previewOf(t: Topology, todo: MoveSpec[], skipped: MovePreview['s
 
 export async function runMoves(i: RunMovesInput): Promise<{result: RunResult; document: MoveRunDocument}> {
   const {session, bus} = i
+  // refuse early on what we already know; then again on the cluster as it is under the lease
+  assertClusterReady(session.topology, i.moves)
   // every check below runs on the cluster as it is once no other run can change it
   const t = await takeLease(session, i.resumeCommand ?? 'reshard move')
   assertClusterReady(t, i.moves)

@@ -1,5 +1,6 @@
 // `reshard status` and `reshard check`: a document describing the cluster, and the problems
 // that make `check` fail.
+import type {ClusterAdmin} from '../cluster/cluster-admin.js'
 import type {ConnectionOptions} from '../cluster/connection.js'
 import {RedisClusterAdmin} from '../cluster/redis-admin.js'
 import {formatSlots, SLOT_COUNT} from '../topology/slot-set.js'
@@ -25,7 +26,28 @@ export interface StatusDocument {
   agree: boolean
   disagreements: Array<{node: string; slots: string}>
   unreachable: Array<{address: string; error?: string}>
+  /** Slots that some node is named owner of, but no reachable node claims on its own line. */
+  unserved: string
+  /** Keys on a primary in a slot it neither owns nor imports (only `check` looks). */
+  orphaned?: Array<{node: string; slots: string; keys: number}>
   problems: string[]
+}
+
+/**
+ * Slots no node serves: the owner the views name does not itself claim the slot (every node
+ * thinks another owns it: clients get MOVED back and forth). A slot whose named owner does not
+ * answer is reported as unreachable instead, and an uncovered one as uncovered.
+ */
+export function unservedSlots(t: Topology): number[] {
+  const claimed = new Uint8Array(SLOT_COUNT)
+  for (const n of t.nodes) if (n.reachable && n.role === 'primary') for (const s of n.claims) claimed[s] = 1
+  const reachable = new Set(t.nodes.filter((n) => n.reachable).map((n) => n.id))
+  const out: number[] = []
+  for (let s = 0; s < SLOT_COUNT; s++) {
+    const o = t.owners[s]
+    if (o && reachable.has(o) && !claimed[s]) out.push(s)
+  }
+  return out
 }
 
 export function statusOf(t: Topology): StatusDocument {
@@ -41,7 +63,9 @@ export function statusOf(t: Topology): StatusDocument {
   }
   if (t.uncovered.length > 0) problems.push(`${t.uncovered.length} slot(s) are not covered by any primary: ${formatSlots(t.uncovered)}`)
   for (const d of t.disagreements) problems.push(`node ${name(d.nodeId)} disagrees on the owner of slot(s) ${formatSlots(d.slots)}`)
-  const toRecover = [...new Set([...openSlots, ...t.uncovered])]
+  const unserved = unservedSlots(t)
+  if (unserved.length > 0) problems.push(`${unserved.length} slot(s) are served by no node (each node names another as owner): ${formatSlots(unserved)}`)
+  const toRecover = [...new Set([...openSlots, ...t.uncovered, ...unserved])].sort((a, b) => a - b)
   if (toRecover.length > 0) problems.push(`fix the ${openSlots.length > 0 ? 'open' : 'uncovered'} slots with: reshard recover --slot ${formatSlots(toRecover)}`)
   return {
     cluster: t.clusterId,
@@ -65,14 +89,41 @@ export function statusOf(t: Topology): StatusDocument {
     agree: t.disagreements.length === 0,
     disagreements: t.disagreements.map((d) => ({node: name(d.nodeId), slots: formatSlots(d.slots)})),
     unreachable,
+    unserved: formatSlots(unserved),
     problems,
   }
 }
 
-export async function readStatus(conn: ConnectionOptions): Promise<StatusDocument> {
+/** Keys on a primary in a slot it neither owns nor imports: COUNTKEYSINSLOT of every such slot
+ *  (one small script per node; cheap on the server). Adds them to the document's problems. */
+export async function addOrphans(admin: ClusterAdmin, t: Topology, doc: StatusDocument): Promise<void> {
+  const found: NonNullable<StatusDocument['orphaned']> = []
+  await Promise.all(
+    primaries(t)
+      .filter((p) => p.reachable)
+      .map(async (p) => {
+        const own = new Set([...p.claims, ...t.open.filter((o) => o.nodeId === p.id).map((o) => o.slot)])
+        const others: number[] = []
+        for (let s = 0; s < SLOT_COUNT; s++) if (!own.has(s)) others.push(s)
+        const counts = await admin.countKeys(p.id, others)
+        const slots = others.filter((_, i) => counts[i]! > 0)
+        if (slots.length > 0) found.push({node: nameOf(t, p.id), slots: formatSlots(slots), keys: slots.reduce((a, s) => a + counts[others.indexOf(s)]!, 0)})
+      }),
+  )
+  doc.orphaned = found
+  if (found.length === 0) return
+  const fix = doc.problems.findIndex((p) => p.startsWith('fix the '))
+  const lines = found.map((o) => `${o.keys} orphaned key(s) on ${o.node} in slot(s) it does not own: ${o.slots}; move them to the owner with: reshard recover --slot ${o.slots}`)
+  doc.problems.splice(fix >= 0 ? fix : doc.problems.length, 0, ...lines)
+  doc.healthy = false
+}
+
+export async function readStatus(conn: ConnectionOptions, o: {orphans?: boolean} = {}): Promise<StatusDocument> {
   const {admin, topology} = await RedisClusterAdmin.connect(conn, {withKeys: true})
   try {
-    return statusOf(topology)
+    const doc = statusOf(topology)
+    if (o.orphans) await addOrphans(admin, topology, doc)
+    return doc
   } finally {
     await admin.close()
   }
