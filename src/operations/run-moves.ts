@@ -7,6 +7,7 @@ import {DEFAULT_ENGINE_OPTIONS, type EngineOptions} from '../migration/options.j
 import {assertClusterReady, classifyMoves, type MoveSpec} from '../migration/preflight.js'
 import {StopControl} from '../migration/stop-control.js'
 import {nameOf, type Topology} from '../topology/topology.js'
+import {proveRights} from '../cluster/rights.js'
 import {countSlotKeys, takeLease, type Session} from './session.js'
 
 export interface MovePreview {
@@ -61,6 +62,8 @@ export async function runMoves(i: RunMovesInput): Promise<{result: RunResult; do
   const t = await takeLease(session, i.resumeCommand ?? 'reshard move')
   assertClusterReady(t, i.moves)
   const {todo, skipped} = classifyMoves(t, i.moves)
+  // every command the run will send, on the node it goes to, before the first change
+  await proveRights(session.real, t, todo)
   const counts = await countSlotKeys(session.admin, todo)
   const todoWithKeys = todo.map((m) => ({...m, keys: counts.get(m.slot) ?? m.keys ?? 0}))
   if (i.confirm && todoWithKeys.length > 0) {
