@@ -74,7 +74,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       key: f.key as string | undefined,
       timeout: parseTimeout(f.timeout as string | undefined),
     })
-    if (conn.password) this.secrets.push(conn.password)
+    if (conn.password) {
+      this.secrets.push(conn.password)
+      // bin/run.js masks these in everything written while DEBUG is set (ioredis' debug output)
+      ;((globalThis as Record<symbol, Set<string> | undefined>)[Symbol.for('reshard.secrets')] ??= new Set()).add(conn.password)
+    }
     return conn
   }
 

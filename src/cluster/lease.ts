@@ -204,7 +204,15 @@ export class Lease {
   }
 
   private watch(): void {
-    for (const [a, c] of this.clients) c.on('close', () => this.lost(`the lease connection to ${a} closed`))
+    // Another run leases every primary too, so it meets ours on every node still answering: a
+    // node that went away (killed, restarted) takes only its own share of the lease with it.
+    for (const [a, c] of this.clients) {
+      c.on('close', () => {
+        if (this.clients.get(a) !== c) return
+        this.clients.delete(a)
+        if (this.clients.size === 0) this.lost(`${a} closed the lease connection and no other primary holds it`)
+      })
+    }
     // A renewal may wait (a source blocked by a MIGRATE to a frozen target answers late): the
     // name stays valid until its expiry, so the lease is lost only when renewals fail past it.
     let validUntil = Date.now() + LEASE_TTL_MS

@@ -6,7 +6,7 @@ import {buildMigrateArgs} from '../migration/migrate-args.js'
 import {nameOf, nodeById, type Topology} from '../topology/topology.js'
 import type {ChannelOptions, ClusterAdmin, MigrateBatch, MigrationChannel, MigrateOptions, MigrateOutcome, MigrateResult, SetSlotOp} from './cluster-admin.js'
 import {discover, NodePool} from './discovery.js'
-import {within} from './timeout.js'
+import {closedMessage, within} from './timeout.js'
 import {sendEncoded} from './encoded-command.js'
 import type {ConnectionOptions} from './connection.js'
 
@@ -303,7 +303,7 @@ export class RedisClusterAdmin implements ClusterAdmin {
       if (o.asking) void c.call('ASKING').catch(() => undefined)
       return sendEncoded(c, ['MIGRATE', ...buildMigrateArgs({host, port, keys: b.keys, timeoutMs: o.timeoutMs, replace: b.replace, auth})]).then(
         (r): MigrateOutcome => ({ok: true, nokey: String(r) === 'NOKEY'}),
-        (e: Error): MigrateOutcome => ({ok: false, error: e.message}),
+        (e: Error): MigrateOutcome => ({ok: false, error: closedMessage(e.message, `source ${this.label(sourceId)}`)}),
       )
     }
   }
