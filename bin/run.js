@@ -5,7 +5,26 @@
 // its source for export names first).
 import {createRequire} from 'node:module'
 
-const {execute} = createRequire(import.meta.url)('@oclif/core/execute')
+const require = createRequire(import.meta.url)
+
+// Secrets seen so far (REDISCLI_AUTH now; the base command adds a password typed at --askpass).
+// With DEBUG set, ioredis' debug output prints every command it sends, AUTH and MIGRATE ... AUTH2
+// included: every write to stderr and stdout then goes through a filter that masks them.
+const secrets = (globalThis[Symbol.for('reshard.secrets')] ??= new Set())
+if (process.env.REDISCLI_AUTH) secrets.add(process.env.REDISCLI_AUTH)
+if (process.env.DEBUG) {
+  for (const stream of [process.stderr, process.stdout]) {
+    const write = stream.write.bind(stream)
+    stream.write = (chunk, ...rest) => {
+      if (secrets.size > 0 && (typeof chunk === 'string' || Buffer.isBuffer(chunk))) {
+        let text = String(chunk)
+        for (const s of secrets) if (s) text = text.split(s).join('***')
+        chunk = text
+      }
+      return write(chunk, ...rest)
+    }
+  }
+}
 
 // The two checks the index would have made: a deleted working directory, and oclif's own
 // engines range (>=18; semver is not worth loading for it).
@@ -18,4 +37,27 @@ if (!/^(1|true|yes|y)$/i.test(process.env.OCLIF_DISABLE_ENGINE_WARNING ?? '') &&
   process.emitWarning(`Node version must be >=18.0.0 to use this CLI. Current node version: ${process.versions.node}`)
 }
 
-await execute({dir: import.meta.url})
+// oclif's execute() would (1) call process.exit() right after an error's --json document, which
+// drops what a slow reader has not taken from the pipe yet (everything past its 64 KiB buffer), and
+// (2) after a success, wait at most 10 s for stdout to drain and then fail with an unhandled
+// "timed out" (exit 1, a stack trace, the document cut). Here the process waits for its output to
+// drain, however slow the reader, and then exits with the command's code.
+const {run} = require('@oclif/core/run')
+const handleModule = require('@oclif/core/handle')
+const drained = (stream) =>
+  new Promise((resolve) => {
+    if (!stream.writableLength) return resolve()
+    stream.once('drain', resolve)
+    stream.once('error', resolve)
+    stream.once('close', resolve)
+  })
+handleModule.Exit.exit = (code = 0) => {
+  process.exitCode = code
+  Promise.all([drained(process.stdout), drained(process.stderr)]).then(() => process.exit(code))
+}
+try {
+  await run(process.argv.slice(2), import.meta.url)
+  await Promise.all([drained(process.stdout), drained(process.stderr)])
+} catch (error) {
+  await handleModule.handle(error)
+}

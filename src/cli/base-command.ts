@@ -2,7 +2,7 @@
 // errors become a one-line message (or a --json document) and an exit code.
 import {Command, Errors, Flags} from './oclif.js'
 import type {Interfaces} from '@oclif/core'
-import {EXIT, EXIT_CODE_HELP, PreconditionError, ReshardError, redact} from '../errors.js'
+import {EXIT, EXIT_CODE_HELP, PreconditionError, ReshardError, UsageError, redact} from '../errors.js'
 import {type ConnectionOptions, resolveConnection} from '../cluster/connection.js'
 import {paint} from '../output/colour.js'
 
@@ -24,6 +24,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     cacert: Flags.string({helpGroup: 'CONNECTION', description: 'CA certificate file for --tls'}),
     cert: Flags.string({helpGroup: 'CONNECTION', description: 'client certificate file for --tls'}),
     key: Flags.string({helpGroup: 'CONNECTION', description: 'client private key file for --tls'}),
+    timeout: Flags.string({
+      helpGroup: 'CONNECTION',
+      description: 'seconds a node may take to connect or to answer a command that should answer at once (default 5); a node that does not is reported by address',
+    }),
     quiet: Flags.boolean({char: 'q', helpGroup: 'OUTPUT', description: 'print no progress, only the result'}),
   }
 
@@ -68,8 +72,13 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       cacert: f.cacert as string | undefined,
       cert: f.cert as string | undefined,
       key: f.key as string | undefined,
+      timeout: parseTimeout(f.timeout as string | undefined),
     })
-    if (conn.password) this.secrets.push(conn.password)
+    if (conn.password) {
+      this.secrets.push(conn.password)
+      // bin/run.js masks these in everything written while DEBUG is set (ioredis' debug output)
+      ;((globalThis as Record<symbol, Set<string> | undefined>)[Symbol.for('reshard.secrets')] ??= new Set()).add(conn.password)
+    }
     return conn
   }
 
@@ -156,6 +165,15 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     process.exitCode = code
     throw new Errors.ExitError(code)
   }
+}
+
+function parseTimeout(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined
+  const n = Number(text)
+  if (!/^\d+(\.\d+)?$/.test(text.trim()) || !Number.isFinite(n) || n < 0.1 || n > 3600) {
+    throw new UsageError(`--timeout "${text}" is not a number of seconds between 0.1 and 3600`, 'e.g. --timeout 5')
+  }
+  return n
 }
 
 export const EXIT_CODES_HELP_SECTION = EXIT_CODE_HELP

@@ -2,9 +2,10 @@
 import {readFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import type {Redis, RedisOptions} from 'ioredis'
-import {AuthError, ConnectionError, PreconditionError, UsageError} from '../errors.js'
+import {AuthError, ConnectionError, PreconditionError, ReshardError, UsageError} from '../errors.js'
 import {sandboxForConnection} from '../sandbox/registry.js'
 import type {SandboxState} from '../sandbox/state.js'
+import {within} from './timeout.js'
 
 // Only the single-node client: loading ioredis' index also loads its Cluster client, which we
 // never use here (about 40 ms of every command's start). Required rather than imported: an
@@ -26,7 +27,13 @@ export interface ConnectionOptions {
   /** Where the seeds came from, for messages. */
   source: 'flag' | 'env' | 'sandbox'
   connectTimeoutMs: number
+  /** Deadline of every call that should answer at once (PING on connect, CLUSTER NODES, the
+   *  lease): a node that accepts TCP but never answers (SIGSTOP, a frozen VM) is a verdict. */
+  timeoutMs?: number
 }
+
+/** Default of --timeout, in ms. */
+export const DEFAULT_TIMEOUT_MS = 5000
 
 export interface ConnectionFlags {
   cluster?: string[]
@@ -36,6 +43,8 @@ export interface ConnectionFlags {
   cacert?: string
   cert?: string
   key?: string
+  /** --timeout in seconds. */
+  timeout?: number
 }
 
 export function parseAddress(text: string): {host: string; port: number} {
@@ -85,7 +94,9 @@ export async function resolveConnection(f: ConnectionFlags, ask?: (q: string) =>
       tls = {ca: readPem(sandbox.tls.caCert, 'sandbox CA'), cert: readPem(sandbox.tls.cert, 'sandbox cert'), key: readPem(sandbox.tls.key, 'sandbox key')}
     }
   }
-  return {seeds, user: f.user, password, tls, source, connectTimeoutMs: 3000}
+  const timeoutMs = f.timeout === undefined ? DEFAULT_TIMEOUT_MS : Math.round(f.timeout * 1000)
+  if (!Number.isFinite(timeoutMs) || timeoutMs < 100) throw new UsageError('--timeout must be at least 0.1 (seconds)')
+  return {seeds, user: f.user, password, tls, source, connectTimeoutMs: Math.min(3000, timeoutMs), timeoutMs}
 }
 
 function readPem(path: string | undefined, what: string): string | undefined {
@@ -126,20 +137,41 @@ export async function connectNode(conn: ConnectionOptions, host: string, port: n
     // reported through the promise that failed; keep the cause (ECONNREFUSED, TLS, ...)
     lastError ??= e
   })
+  const address = `${host}:${port}`
   try {
-    await client.connect()
-    // With no password, a server that requires one answers NOAUTH on the first command.
-    await client.ping()
+    // One deadline over TCP, TLS, AUTH and the first PING: a node that accepts the connection
+    // but never answers (stopped, frozen) must not hang a run (DESIGN.md §1).
+    await within(
+      (async () => {
+        await client.connect()
+        // With no password, a server that requires one answers NOAUTH on the first command.
+        const pong = await client.ping()
+        if (pong !== 'PONG') throw new NotRedisError(address)
+      })(),
+      conn.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      address,
+    )
   } catch (e) {
     client.disconnect()
-    const cause = lastError && /Connection is closed/.test((e as Error).message ?? '') ? lastError : e
-    throw mapConnectError(cause, `${host}:${port}`, conn)
+    // the socket's own error (refused, TLS, a reply that is not RESP) says more than "closed" or our deadline
+    const parseError = lastError && /Unknown RESP type|Protocol error/i.test(lastError.message)
+    const cause = lastError && (parseError || /Connection is closed/.test((e as Error).message ?? '')) ? lastError : e
+    throw mapConnectError(cause, address, conn)
   }
   return client
 }
 
+/** A seed that answers, but not in the Redis protocol (an HTTP server, a database on the wrong port). */
+class NotRedisError extends ConnectionError {
+  constructor(address: string) {
+    super(`${address} is not a Redis node: it does not answer in the Redis protocol`, 'check the port: point -c at a Redis Cluster node')
+  }
+}
+
 export function mapConnectError(e: unknown, address: string, conn: ConnectionOptions): Error {
+  if (e instanceof ReshardError) return e
   const msg = e instanceof Error ? e.message : String(e)
+  if (/Unknown RESP type|Protocol error|ReplyParserError|invalid bulk length|expected '\$'/i.test(msg) || (e instanceof Error && e.name === 'ParserError')) return new NotRedisError(address)
   if (/^NOPERM/.test(msg)) {
     return new PreconditionError('permission', `${address}: the user lacks a permission: ${msg.replace(/^NOPERM\s*/, '')}`, 'grant the ACL listed under Permissions in the README')
   }

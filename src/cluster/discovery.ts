@@ -4,7 +4,7 @@ import type {Redis} from 'ioredis'
 import {PreconditionError, ReshardError} from '../errors.js'
 import {parseClusterNodes} from '../topology/cluster-nodes.js'
 import {buildTopology, type NodeView, type Topology} from '../topology/topology.js'
-import {connectNode, type ConnectionOptions} from './connection.js'
+import {connectNode, DEFAULT_TIMEOUT_MS, type ConnectionOptions} from './connection.js'
 import {within} from './timeout.js'
 
 export class NodePool {
@@ -63,15 +63,29 @@ export class NodePool {
   }
 }
 
+/** A NOPERM reply as exit 3, naming the command the user may not run. */
+export function permissionError(address: string, message: string): PreconditionError {
+  const command = /run the '([^']+)' command/.exec(message)?.[1]
+  const what = command ? `the user may not run ${command.toUpperCase().replace('|', ' ')} (grant +${command})` : `the user lacks a permission: ${message.replace(/^NOPERM\s*/, '')}`
+  return new PreconditionError('permission', `${address}: ${what}; nothing was changed`, 'grant the ACL listed under Permissions in the README')
+}
+
+/** The --timeout deadline of a call that should answer at once. */
+export function deadline(pool: NodePool): number {
+  return pool.conn.timeoutMs ?? DEFAULT_TIMEOUT_MS
+}
+
 async function viewOf(pool: NodePool, address: string, withKeys: boolean): Promise<NodeView> {
   try {
     const c = await within(pool.get(address), 5000, address)
     // a stopped node must not hang discovery: no answer in time counts as unreachable
-    const [text, keys] = await within(Promise.all([c.call('CLUSTER', 'NODES'), withKeys ? c.call('DBSIZE') : undefined]), 5000, address)
+    const [text, keys] = await within(Promise.all([c.call('CLUSTER', 'NODES'), withKeys ? c.call('DBSIZE') : undefined]), deadline(pool), address)
     const keyCount = withKeys ? Number(keys) : undefined
     return {address, lines: parseClusterNodes(String(text)), keyCount}
   } catch (e) {
-    if (e instanceof ReshardError && e.kind === 'auth') throw e
+    if (e instanceof ReshardError && (e.kind === 'auth' || e.kind === 'permission' || e.kind === 'not_redis')) throw e
+    // a refused command is the user's rights, never a verdict on the node (it did answer)
+    if (e instanceof Error && /^NOPERM/.test(e.message)) throw permissionError(address, e.message)
     return {address, error: e instanceof Error ? e.message.split('\n')[0] : String(e)}
   }
 }
@@ -83,13 +97,13 @@ export async function discover(pool: NodePool, opts: {withKeys?: boolean} = {}):
   const ask = async (address: string): Promise<NodeView> => {
     const c = await pool.get(address)
     try {
-      return {address, lines: parseClusterNodes(String(await c.call('CLUSTER', 'NODES')))}
+      return {address, lines: parseClusterNodes(String(await within(c.call('CLUSTER', 'NODES'), deadline(pool), address)))}
     } catch (e) {
       const m = e instanceof Error ? e.message : String(e)
       if (/cluster support disabled/i.test(m)) {
         throw new PreconditionError('not_cluster', `${address} is not in cluster mode`, 'point -c at a node of a Redis Cluster (cluster-enabled yes)')
       }
-      if (/^NOPERM/.test(m)) throw new PreconditionError('permission', `${address}: the user lacks a permission: ${m.replace(/^NOPERM\s*/, '')}`, 'grant the ACL listed under Permissions in the README')
+      if (/^NOPERM/.test(m)) throw permissionError(address, m)
       throw e
     }
   }

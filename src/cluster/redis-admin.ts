@@ -7,7 +7,7 @@ import {nameOf, nodeById, type Topology} from '../topology/topology.js'
 import {getSlotMigrations, migrationStatus, rangeArgs, readFlavour} from './asm-commands.js'
 import type {AsmFlavour, AsmTask, ChannelOptions, ClusterAdmin, MigrateBatch, MigrationChannel, MigrateOptions, MigrateOutcome, MigrateResult, SetSlotOp} from './cluster-admin.js'
 import {discover, NodePool} from './discovery.js'
-import {within} from './timeout.js'
+import {closedMessage, within} from './timeout.js'
 import {sendEncoded} from './encoded-command.js'
 import type {ConnectionOptions} from './connection.js'
 
@@ -304,7 +304,7 @@ export class RedisClusterAdmin implements ClusterAdmin {
       if (o.asking) void c.call('ASKING').catch(() => undefined)
       return sendEncoded(c, ['MIGRATE', ...buildMigrateArgs({host, port, keys: b.keys, timeoutMs: o.timeoutMs, replace: b.replace, auth})]).then(
         (r): MigrateOutcome => ({ok: true, nokey: String(r) === 'NOKEY'}),
-        (e: Error): MigrateOutcome => ({ok: false, error: e.message}),
+        (e: Error): MigrateOutcome => ({ok: false, error: closedMessage(e.message, `source ${this.label(sourceId)}`)}),
       )
     }
   }

@@ -35,8 +35,19 @@ export function assertClusterReady(t: Topology, moves: readonly MoveSpec[]): voi
   if (down.length > 0) {
     throw new PreconditionError(
       'unreachable',
-      `primary ${down.map((n) => nodeLabel(n)).join(', ')} is unreachable (${down[0]!.error ?? 'no answer'})`,
+      `primary ${down.map((n) => nodeLabel(n)).join(', ')} is unreachable (${down[0]!.error ?? 'no answer'}); nothing was changed`,
       'bring it back or fail it over, then run `reshard check`',
+    )
+  }
+  // A node that accepts connections but does not answer (stopped, frozen; not a dead one, which
+  // refuses them) may still hold its replication link: a primary with such a replica can block
+  // on a replicated SETSLOT (Valkey 8+). Refuse before anything changes, whatever its flags say.
+  const hung = t.nodes.filter((n) => !n.reachable && /did not answer/.test(n.error ?? ''))
+  if (hung.length > 0) {
+    throw new PreconditionError(
+      'unreachable',
+      `${hung.map((n) => `${n.role} ${nodeLabel(n)}`).join(', ')} does not answer (${hung[0]!.error}); nothing was changed`,
+      'bring it back (or stop it for good so the cluster fails it over), then run `reshard check`',
     )
   }
   const involved = new Set<string>()

@@ -4,7 +4,7 @@
 import {writeFile} from 'node:fs/promises'
 import type {ClusterAdmin} from '../cluster/cluster-admin.js'
 import type {ConnectionOptions} from '../cluster/connection.js'
-import {UsageError} from '../errors.js'
+import {PreconditionError, UsageError} from '../errors.js'
 import {assertNoOpenSlots} from '../migration/preflight.js'
 import {planDrain, planMove, planRebalance, serializePlan, type BalanceBy, type Plan} from '../planner/index.js'
 import {selectNode} from '../topology/node-selector.js'
@@ -129,7 +129,10 @@ function primaryNamed(t: Topology, name: string, what: string): TopoNode {
   const n = selectNode(t, name, what)
   if (n.role !== 'primary') {
     const p = n.primaryId ? nodeById(t, n.primaryId) : undefined
-    throw new UsageError(
+    // the name is right, the node's role is not what the command needs: a precondition (exit 3),
+    // as `move --to <replica>` says
+    throw new PreconditionError(
+      'not_primary',
       `${what} ${nodeLabel(n)} is a replica${p ? ` of ${shortName(p)}` : ''}: only primaries own slots`,
       'name a primary (see `reshard status`)',
     )

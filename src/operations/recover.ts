@@ -16,7 +16,7 @@ import {executeMoves} from '../migration/executor.js'
 import {classifyMoves} from '../migration/preflight.js'
 import {SLOT_COUNT} from '../topology/slot-set.js'
 import {nameOf, nodeById, primaries, type Topology} from '../topology/topology.js'
-import type {Session} from './session.js'
+import {takeLease, type Session} from './session.js'
 import {cancelAsmTask, runningAsmTasks} from './asm-tasks.js'
 import {formatSlots} from '../topology/slot-set.js'
 
@@ -93,7 +93,8 @@ export async function findCandidates(admin: ClusterAdmin, t: Topology, only?: nu
 
 export async function recover(session: Session, bus: EventBus, o: RecoverOptions): Promise<RecoverDocument> {
   const {admin} = session
-  const t = session.topology
+  // the lease first (an expired one is taken over: its run is frozen or gone), then the cluster as it is
+  const t = await takeLease(session, 'reshard recover', {takeOverExpired: true})
   const down = primaries(t).filter((p) => !p.reachable)
   if (down.length > 0) {
     throw new ReshardError('unreachable', `primary ${down.map((d) => d.address).join(', ')} is unreachable; recovery needs every primary`, EXIT.PRECONDITION, 'bring it back (or fail it over), then run `reshard recover` again')

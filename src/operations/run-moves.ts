@@ -8,7 +8,8 @@ import {DEFAULT_ENGINE_OPTIONS, type EngineOptions} from '../migration/options.j
 import {assertClusterReady, classifyMoves, type MoveSpec} from '../migration/preflight.js'
 import {StopControl} from '../migration/stop-control.js'
 import {nameOf, type Topology} from '../topology/topology.js'
-import {countSlotKeys, type Session} from './session.js'
+import {proveRights} from '../cluster/rights.js'
+import {countSlotKeys, takeLease, type Session} from './session.js'
 
 export interface MovePreview {
   todo: MoveSpec[]
@@ -58,9 +59,14 @@ export function previewOf(t: Topology, todo: MoveSpec[], skipped: MovePreview['s
 
 export async function runMoves(i: RunMovesInput): Promise<{result: RunResult; document: MoveRunDocument}> {
   const {session, bus} = i
-  const t = session.topology
+  // refuse early on what we already know; then again on the cluster as it is under the lease
+  assertClusterReady(session.topology, i.moves)
+  // every check below runs on the cluster as it is once no other run can change it
+  const t = await takeLease(session, i.resumeCommand ?? 'reshard move')
   assertClusterReady(t, i.moves)
   const {todo, skipped} = classifyMoves(t, i.moves)
+  // every command the run will send, on the node it goes to, before the first change
+  await proveRights(session.real, t, todo)
   const counts = await countSlotKeys(session.admin, todo)
   const todoWithKeys = todo.map((m) => ({...m, keys: counts.get(m.slot) ?? m.keys ?? 0}))
   // before any change: `--mechanism atomic` on a pair that cannot is exit 3 here
@@ -74,7 +80,9 @@ export async function runMoves(i: RunMovesInput): Promise<{result: RunResult; do
   }
   const engine: EngineOptions = {...DEFAULT_ENGINE_OPTIONS, parallel: defaultParallel(todoWithKeys), ...stripUndefined(i.engine ?? {})}
   const stop = i.stop ?? new StopControl()
-  const result = await executeMoves({admin: session.admin, topology: t, todo: todoWithKeys, skipped, opts: engine, bus, stop, mechanisms})
+  // without the lease another run could start on these nodes: stop at the next safe point
+  const offLost = session.lease?.onLost((r) => stop.request('hard', `lost the lease (${r})`))
+  const result = await executeMoves({admin: session.admin, topology: t, todo: todoWithKeys, skipped, opts: engine, bus, stop, mechanisms}).finally(() => offLost?.())
   const label = (id: string) => nameOf(t, id)
   const document: MoveRunDocument = {
     ok: result.ok,

@@ -3,7 +3,8 @@ import type {ClusterAdmin} from '../cluster/cluster-admin.js'
 import type {ConnectionOptions} from '../cluster/connection.js'
 import {RedisClusterAdmin} from '../cluster/redis-admin.js'
 import {EventBus} from '../events/events.js'
-import type {Topology} from '../topology/topology.js'
+import {Lease} from '../cluster/lease.js'
+import {primaries, type Topology} from '../topology/topology.js'
 
 export interface Session {
   admin: ClusterAdmin
@@ -11,6 +12,8 @@ export interface Session {
   bus: EventBus
   real: RedisClusterAdmin
   topology: Topology
+  /** Held while the run may change slots (see takeLease). */
+  lease?: Lease
   close(): Promise<void>
 }
 
@@ -24,7 +27,32 @@ export async function openSession(conn: ConnectionOptions, o: {dryRun?: boolean;
     await dry.refresh()
     admin = dry
   }
-  return {admin, bus, real, topology, close: () => real.close()}
+  const session: Session = {
+    admin,
+    bus,
+    real,
+    topology,
+    close: async () => {
+      await session.lease?.release()
+      await real.close()
+    },
+  }
+  return session
+}
+
+/**
+ * Before the first change: take the lease on every primary (finalization tells every primary the
+ * new owner, so every primary is touched), then re-read the cluster, since another run may have
+ * changed it before we held the lease. A dry run changes nothing and takes none.
+ */
+export async function takeLease(session: Session, command: string, o: {takeOverExpired?: boolean} = {}): Promise<Topology> {
+  if (session.admin.dryRun || session.lease) return session.topology
+  const addresses = primaries(session.topology)
+    .filter((p) => p.reachable)
+    .map((p) => p.address)
+  session.lease = await Lease.acquire(session.real.conn, addresses, {command, takeOverExpired: o.takeOverExpired})
+  session.topology = await session.admin.refresh()
+  return session.topology
 }
 
 /** Keys per slot on their owners, for totals and progress (COUNTKEYSINSLOT, pipelined). */

@@ -1,5 +1,6 @@
 // `reshard status` and `reshard check`: a document describing the cluster, and the problems
 // that make `check` fail.
+import type {ClusterAdmin} from '../cluster/cluster-admin.js'
 import type {ConnectionOptions} from '../cluster/connection.js'
 import {RedisClusterAdmin} from '../cluster/redis-admin.js'
 import {runningAsmTasks, type RunningAsmTask} from './asm-tasks.js'
@@ -30,7 +31,28 @@ export interface StatusDocument {
   unreachable: Array<{address: string; error?: string}>
   /** Atomic slot migration tasks not yet ended (servers/ASM.md). */
   asm: Array<{id: string; flavour: string; slots: string; source: string; target: string; state: string; error?: string; retries: number; stuck: boolean}>
+  /** Slots that some node is named owner of, but no reachable node claims on its own line. */
+  unserved: string
+  /** Keys on a primary in a slot it neither owns nor imports (only `check` looks). */
+  orphaned?: Array<{node: string; slots: string; keys: number}>
   problems: string[]
+}
+
+/**
+ * Slots no node serves: the owner the views name does not itself claim the slot (every node
+ * thinks another owns it: clients get MOVED back and forth). A slot whose named owner does not
+ * answer is reported as unreachable instead, and an uncovered one as uncovered.
+ */
+export function unservedSlots(t: Topology): number[] {
+  const claimed = new Uint8Array(SLOT_COUNT)
+  for (const n of t.nodes) if (n.reachable && n.role === 'primary') for (const s of n.claims) claimed[s] = 1
+  const reachable = new Set(t.nodes.filter((n) => n.reachable).map((n) => n.id))
+  const out: number[] = []
+  for (let s = 0; s < SLOT_COUNT; s++) {
+    const o = t.owners[s]
+    if (o && reachable.has(o) && !claimed[s]) out.push(s)
+  }
+  return out
 }
 
 export function statusOf(t: Topology, tasks: readonly RunningAsmTask[] = []): StatusDocument {
@@ -51,7 +73,9 @@ export function statusOf(t: Topology, tasks: readonly RunningAsmTask[] = []): St
     const what = `atomic slot migration in progress: slot(s) ${formatSlots(x.slots)} ${name(x.source)} -> ${name(x.target)} (state ${x.state})`
     problems.push(x.stuck ? `${what}, failing after ${x.retries} retries: ${x.error || 'no message'}; cancel it with: reshard recover` : what)
   }
-  const toRecover = [...new Set([...openSlots, ...t.uncovered])]
+  const unserved = unservedSlots(t)
+  if (unserved.length > 0) problems.push(`${unserved.length} slot(s) are served by no node (each node names another as owner): ${formatSlots(unserved)}`)
+  const toRecover = [...new Set([...openSlots, ...t.uncovered, ...unserved])].sort((a, b) => a - b)
   if (toRecover.length > 0) problems.push(`fix the ${openSlots.length > 0 ? 'open' : 'uncovered'} slots with: reshard recover --slot ${formatSlots(toRecover)}`)
   return {
     cluster: t.clusterId,
@@ -82,14 +106,43 @@ export function statusOf(t: Topology, tasks: readonly RunningAsmTask[] = []): St
     disagreements: t.disagreements.map((d) => ({node: name(d.nodeId), slots: formatSlots(d.slots)})),
     unreachable,
     asm: tasks.map((x) => ({id: x.id, flavour: x.flavour, slots: formatSlots(x.slots), source: name(x.source), target: name(x.target), state: x.state, error: x.error || undefined, retries: x.retries, stuck: x.stuck})),
+    unserved: formatSlots(unserved),
     problems,
   }
 }
 
-export async function readStatus(conn: ConnectionOptions): Promise<StatusDocument> {
+/** Keys on a primary in a slot it neither owns nor imports: COUNTKEYSINSLOT of every such slot
+ *  (one small script per node; cheap on the server). Adds them to the document's problems. */
+/** `underAsm`: slots of running atomic migrations, whose keys on the target are the import in flight. */
+export async function addOrphans(admin: ClusterAdmin, t: Topology, doc: StatusDocument, underAsm: ReadonlySet<number> = new Set()): Promise<void> {
+  const found: NonNullable<StatusDocument['orphaned']> = []
+  await Promise.all(
+    primaries(t)
+      .filter((p) => p.reachable)
+      .map(async (p) => {
+        const own = new Set([...p.claims, ...t.open.filter((o) => o.nodeId === p.id).map((o) => o.slot)])
+        const others: number[] = []
+        for (let s = 0; s < SLOT_COUNT; s++) if (!own.has(s) && !underAsm.has(s)) others.push(s)
+        const counts = await admin.countKeys(p.id, others)
+        const slots = others.filter((_, i) => counts[i]! > 0)
+        if (slots.length > 0) found.push({node: nameOf(t, p.id), slots: formatSlots(slots), keys: slots.reduce((a, s) => a + counts[others.indexOf(s)]!, 0)})
+      }),
+  )
+  doc.orphaned = found
+  if (found.length === 0) return
+  const fix = doc.problems.findIndex((p) => p.startsWith('fix the '))
+  const lines = found.map((o) => `${o.keys} orphaned key(s) on ${o.node} in slot(s) it does not own: ${o.slots}; move them to the owner with: reshard recover --slot ${o.slots}`)
+  doc.problems.splice(fix >= 0 ? fix : doc.problems.length, 0, ...lines)
+  doc.healthy = false
+}
+
+export async function readStatus(conn: ConnectionOptions, o: {orphans?: boolean} = {}): Promise<StatusDocument> {
   const {admin, topology} = await RedisClusterAdmin.connect(conn, {withKeys: true})
   try {
-    return statusOf(topology, await runningAsmTasks(admin, topology))
+    const tasks = await runningAsmTasks(admin, topology)
+    const doc = statusOf(topology, tasks)
+    if (o.orphans) await addOrphans(admin, topology, doc, new Set(tasks.flatMap((x) => x.slots)))
+    return doc
   } finally {
     await admin.close()
   }

@@ -5,7 +5,7 @@
 // rest end within 1 slot of their weighted share of what they hold together. Default targets:
 // every other primary that is not failed, empty ones included. Each target takes a contiguous
 // run of NODE's slots (targets in id order), so ranges stay compact.
-import {UsageError} from '../errors.js'
+import {PreconditionError, UsageError} from '../errors.js'
 import type {Topology} from '../topology/topology.js'
 import {checkSlotKeys, compareIds, finishPlan, planningContext, requirePrimary, slotsOf, type Plan} from './plan.js'
 import {assignContiguous, resolveWeights, waterFill, weightSum} from './weights.js'
@@ -33,7 +33,8 @@ export function planDrain(t: Topology, nodeId: string, o: DrainOptions = {}): Pl
     }
   } else {
     targetIds = ctx.primaries.filter((p) => p.id !== nodeId && !p.failed).map((p) => p.id)
-    if (targetIds.length === 0) throw new UsageError(`no other primary can take the slots of ${nodeId}`, 'add a primary to the cluster first')
+    // the cluster has no room for the slots: a precondition (exit 3), not bad input
+    if (targetIds.length === 0) throw new PreconditionError('no_target', `no other primary can take the slots of ${nodeId}`, 'add a primary to the cluster first')
   }
 
   const explicit = resolveWeights(ctx, o.weights)

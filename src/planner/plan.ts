@@ -1,6 +1,6 @@
 // PURE (DESIGN.md §3): the Plan model and the pieces every planner shares. No I/O, no clock,
 // no randomness: the same Topology and options give the same Plan, byte for byte.
-import {UsageError} from '../errors.js'
+import {PreconditionError, UsageError} from '../errors.js'
 import {SLOT_COUNT} from '../topology/slot-set.js'
 import {primaries, type TopoNode, type Topology} from '../topology/topology.js'
 
@@ -127,9 +127,9 @@ export function requirePrimary(ctx: PlanningContext, id: string, what: string): 
   const n = ctx.byId.get(id)
   if (!n) throw new UsageError(`${what} ${JSON.stringify(id)} is not a node of this cluster`, 'name a primary by its node id')
   if (n.role !== 'primary') {
-    throw new UsageError(`${what} ${id} is a replica${n.primaryId ? ` of ${n.primaryId}` : ''}, not a primary`, 'only primaries own slots; name a primary')
+    throw new PreconditionError('not_primary', `${what} ${id} is a replica${n.primaryId ? ` of ${n.primaryId}` : ''}, not a primary`, 'only primaries own slots; name a primary')
   }
-  if (!ctx.slotsOf.has(id)) throw new UsageError(`${what} ${id} is a failed primary`, 'name a primary that is up')
+  if (!ctx.slotsOf.has(id)) throw new PreconditionError('node_failed', `${what} ${id} is a failed primary`, 'name a primary that is up')
   return n
 }
 

@@ -34,6 +34,9 @@ const RESHARD_ACL = [
   '+asking',
   '+ping',
   '+dbsize',
+  // the lease that keeps two runs apart (README "One run at a time")
+  '+client|setname',
+  '+client|list',
 ]
 
 function expectCode(r: CliResult, code: number, what: string): void {

@@ -60,21 +60,23 @@ describe('planDrain', () => {
     expect(p.summary.find((e) => e.id === A)).toMatchObject({keysAfter: 0})
   })
 
-  it('rejects bad drains with UsageError', () => {
+  it('rejects bad drains with UsageError, and drains the cluster cannot take with PreconditionError (exit 3)', () => {
     const t = topology([{slots: 8000, replicas: 1}, {slots: 8384}])
     const replica = t.nodes.find((n) => n.role === 'replica')!.id
+    // a replica named where a primary is needed, as `move --to <replica>`: exit 3
+    expect(() => planDrain(t, replica)).toThrow(PreconditionError)
+    expect(() => planDrain(t, A, {to: [replica]})).toThrow(PreconditionError)
+    // the only primary: nowhere to put its slots
+    expect(() => planDrain(withCounts([16384]), A)).toThrow(PreconditionError)
     const bad: Array<[string, DrainOptions]> = [
       ['f'.repeat(40), {}],
-      [replica, {}],
       [A, {to: [A]}],
-      [A, {to: [replica]}],
       [A, {to: ['nope']}],
       [A, {weights: {[B]: 0}}],
       [A, {weights: {[A]: 2}}],
       [A, {weights: {[B]: -1}}],
     ]
     for (const [node, o] of bad) expect(() => planDrain(t, node, o), `${node} ${JSON.stringify(o)}`).toThrow(UsageError)
-    expect(() => planDrain(withCounts([16384]), A)).toThrow(UsageError)
     const t3 = withCounts([6000, 6000, 4384])
     expect(() => planDrain(t3, A, {to: [B], weights: {[C]: 1}})).toThrow(/not a drain target/)
   })
@@ -128,6 +130,6 @@ describe('planMove', () => {
     expect(() => planMove(tr, [1], replica)).toThrow(/replica/)
     expect(() => planMove(tr, [1], 'nope')).toThrow(UsageError)
     expect(() => planMove(tr, [1], B, {from: B})).toThrow(UsageError)
-    expect(() => planMove(tr, [1], B, {from: replica})).toThrow(UsageError)
+    expect(() => planMove(tr, [1], B, {from: replica})).toThrow(PreconditionError)
   })
 })

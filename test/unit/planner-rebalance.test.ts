@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {UsageError} from '../../src/errors.js'
+import {PreconditionError, UsageError} from '../../src/errors.js'
 import {pairsOf, planRebalance, serializePlan, type Plan, type RebalanceOptions} from '../../src/planner/index.js'
 import {SLOT_COUNT} from '../../src/topology/slot-set.js'
 import {primaries, type Topology} from '../../src/topology/topology.js'
@@ -149,7 +149,6 @@ describe('planRebalance --by slots', () => {
     const replica = t.nodes.find((n) => n.role === 'replica')!.id
     const bad: RebalanceOptions[] = [
       {weights: {['f'.repeat(40)]: 1}},
-      {weights: {[replica]: 1}},
       {weights: {[nodeId(0)]: -1}},
       {weights: {[nodeId(0)]: Number.NaN}},
       {weights: {[nodeId(0)]: 0, [nodeId(1)]: 0}},
@@ -160,6 +159,8 @@ describe('planRebalance --by slots', () => {
       {slotKeys: [1, 2, 3]},
     ]
     for (const o of bad) expect(() => planRebalance(t, o), JSON.stringify(o)).toThrow(UsageError)
+    // a replica named where a primary is needed: exit 3, as `move --to <replica>`
+    expect(() => planRebalance(t, {weights: {[replica]: 1}})).toThrow(PreconditionError)
     expect(() => planRebalance(t, {weights: {[nodeId(0)]: 0, [nodeId(1)]: 0}})).toThrow(/weight 0/)
   })
 
