@@ -36,7 +36,7 @@ ${EXIT_CODE_HELP}`
     this.onCleanup(() => session.close())
     const dryRun = this.flags['dry-run']
     const human = !this.json && !this.flags.quiet
-    const m = new RedisMembership(session.real.pool, dryRun, (c) => {
+    const m = new RedisMembership(session.real.pool, Boolean(dryRun), (c) => {
       if (human) this.log(`${dryRun ? paint.dim('would send to') : paint.dim('send to')} ${formatCommand(c)}`)
     })
     const doc = await addNode(m, session.topology, {

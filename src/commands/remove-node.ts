@@ -56,7 +56,7 @@ ${EXIT_CODE_HELP}`
       if (!dryRun) t = await this.settle(session, n.id)
     }
     const human = !this.json && !this.flags.quiet
-    const m = new RedisMembership(session.real.pool, dryRun, (c) => {
+    const m = new RedisMembership(session.real.pool, Boolean(dryRun), (c) => {
       if (human) this.log(`${dryRun ? paint.dim('would send to') : paint.dim('send to')} ${formatCommand(c)}`)
     })
     // a dry run did not drain: show the rest as if it had

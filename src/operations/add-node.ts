@@ -5,7 +5,7 @@ import {AbortedError, ConnectionError, PreconditionError, ReshardError, UsageErr
 import {parseClusterNodes, type NodeLine} from '../topology/cluster-nodes.js'
 import {selectNode} from '../topology/node-selector.js'
 import {nodeLabel, shortName, type TopoNode, type Topology} from '../topology/topology.js'
-import {notConverged, parseNodeAddress, waitForViews} from './membership-wait.js'
+import {notConverged, parseNodeAddress, waitForClusterOk, waitForViews} from './membership-wait.js'
 
 export interface AddNodeInput {
   address: string
@@ -135,6 +135,10 @@ export async function addNode(m: Membership, t: Topology, input: AddNodeInput): 
     if (c.args[1] === 'MEET') {
       const w = await waitForViews(m, addresses, knowsAll(probe.self.id, memberIds), input.timeoutMs)
       if (!w.ok) throw notConverged(`not every node knows ${address}`, w, 'gossip may still be spreading: run `reshard status`, then re-run this command (it is safe)')
+      if (t.uncovered.length === 0) {
+        const ok = await waitForClusterOk(m, address, input.timeoutMs)
+        if (!ok.ok) throw notConverged(`${address} did not reach cluster_state:ok`, ok, 'run `reshard check`, then re-run this command (it is safe)')
+      }
     } else {
       const w = await waitForViews(m, addresses, replicaOf(probe.self.id, primary!.id), input.timeoutMs)
       if (!w.ok) throw notConverged(`not every node sees ${address} as a replica of ${shortName(primary!)}`, w, 'run `reshard status`, then re-run this command (it is safe)')

@@ -37,6 +37,28 @@ export async function waitForViews(
   }
 }
 
+/**
+ * Poll the node's CLUSTER INFO until cluster_state is ok: a node that just joined answers
+ * CLUSTERDOWN (and fails every MIGRATE into it) until it has learned the whole slot map.
+ */
+export async function waitForClusterOk(m: Membership, address: string, timeoutMs: number): Promise<WaitResult> {
+  const start = Date.now()
+  for (;;) {
+    let why: string
+    try {
+      const text = String(await m.read(address, ['CLUSTER', 'INFO']))
+      const state = /cluster_state:(\w+)/.exec(text)?.[1] ?? '?'
+      if (state === 'ok') return {ok: true, ms: Date.now() - start, lagging: []}
+      why = `cluster_state:${state}`
+    } catch (e) {
+      why = `did not answer: ${(e as Error).message.split('\n')[0]}`
+    }
+    const ms = Date.now() - start
+    if (ms > timeoutMs) return {ok: false, ms, lagging: [{address, why}]}
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
 /** A failed wait as a typed error: what did not converge, and where. */
 export function notConverged(what: string, w: WaitResult, hint: string): PreconditionError {
   const where = w.lagging
