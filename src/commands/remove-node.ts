@@ -6,11 +6,11 @@ import {confirmChange} from '../cli/membership-flags.js'
 import {RedisMembership, formatCommand} from '../cluster/membership.js'
 import {AbortedError, EXIT_CODE_HELP} from '../errors.js'
 import {makePlan} from '../operations/plan.js'
-import {removeNode, type RemoveNodeDocument} from '../operations/remove-node.js'
-import {openSession, type Session} from '../operations/session.js'
+import {removeNode, settleAfterDrain, type RemoveNodeDocument} from '../operations/remove-node.js'
+import {openSession} from '../operations/session.js'
 import {paint} from '../output/colour.js'
 import {selectNode} from '../topology/node-selector.js'
-import {nodeById, nodeLabel, type Topology} from '../topology/topology.js'
+import {nodeLabel, type Topology} from '../topology/topology.js'
 import {PlanRunnerCommand, type PlanRunDocument} from './apply.js'
 import {drainFlags} from './plan/drain.js'
 
@@ -53,7 +53,7 @@ ${EXIT_CODE_HELP}`
     if (owns) {
       const plan = await makePlan(session.real, t, {kind: 'drain', node: n.id, to: this.flags.to, weights: this.flags.weight})
       drained = await this.runPlan(session, plan, `reshard remove-node ${this.args.node} --yes`)
-      if (!dryRun) t = await this.settle(session, n.id)
+      if (!dryRun) t = await settleAfterDrain(() => session.real.refresh(), n.id, this.flags.timeout * 1000)
     }
     const human = !this.json && !this.flags.quiet
     const m = new RedisMembership(session.real.pool, Boolean(dryRun), (c) => {
@@ -68,17 +68,6 @@ ${EXIT_CODE_HELP}`
 
   protected override async confirmOrRefuse(): Promise<boolean> {
     return this.confirmed
-  }
-
-  /** After a drain: re-read until no view gives the node a slot (roles are never cached). */
-  private async settle(session: Session, id: string): Promise<Topology> {
-    const deadline = Date.now() + this.flags.timeout * 1000
-    for (;;) {
-      const t = await session.real.refresh()
-      const n = nodeById(t, id)
-      if (!n || (n.slots.length === 0 && n.claims.length === 0 && t.disagreements.length === 0) || Date.now() > deadline) return t
-      await new Promise((r) => setTimeout(r, 100))
-    }
   }
 }
 

@@ -145,3 +145,14 @@ async function sendAfter(m: Membership, c: NodeCommand): Promise<void> {
     throw new PreconditionError('node_not_reset', `${c.address}: ${c.args.join(' ')} failed: ${msg.split('\n')[0]}`, 'the cluster has forgotten the node; stop it by hand')
   }
 }
+
+/** After a drain: re-read until no view gives the node a slot (roles are never cached, DESIGN.md §1). */
+export async function settleAfterDrain(refresh: () => Promise<Topology>, id: string, timeoutMs: number): Promise<Topology> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const t = await refresh()
+    const n = nodeById(t, id)
+    if (!n || (n.slots.length === 0 && n.claims.length === 0 && t.disagreements.length === 0) || Date.now() > deadline) return t
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
