@@ -11,9 +11,9 @@ import {confirmChange, membershipFlags} from '../cli/membership-flags.js'
 
 export default class AddNode extends BaseCommand<typeof AddNode> {
   static override summary = 'Add a fresh cluster-enabled node as an empty primary, or as a replica'
-  static override description = `Sends CLUSTER MEET for the node from a primary of the cluster and waits (up to --timeout) until every node knows it and the node knows every node. With --replica-of it then sends CLUSTER REPLICATE to the node and waits until every node sees it as that primary's replica. An empty new primary gets slots with \`reshard rebalance --use-empty-primaries\` or \`reshard move --count N --to NODE\`.
+  static override description = `Sends CLUSTER MEET for the node from a primary of the cluster and waits (up to --timeout) until every node knows it, the node knows every node and reports cluster_state:ok. With --replica-of it then sends CLUSTER REPLICATE to the node and waits until every node sees it as that primary's replica. An empty new primary gets slots with \`reshard rebalance --use-empty-primaries\` or \`reshard move --count N --to NODE\`.
 
-Refuses (exit 3) a node that already belongs to a cluster or holds keys. Re-running is safe: a node that is already a member is only waited for.
+Refuses (exit 3) a node that already belongs to a cluster or holds keys. Re-running is safe: for a node that is already a member (and already the replica asked for) nothing is sent.
 
 ${EXIT_CODE_HELP}`
   static override examples = [
