@@ -80,5 +80,10 @@ export class RedisMembership implements Membership {
 /** CLUSTER MEET takes an IP address: resolve a host name once, here. */
 export async function resolveIp(host: string): Promise<string> {
   if (isIP(host)) return host
-  return (await lookup(host)).address
+  // IPv4 first: a name like localhost may resolve to ::1 while the server listens on 127.0.0.1
+  try {
+    return (await lookup(host, {family: 4})).address
+  } catch {
+    return (await lookup(host)).address
+  }
 }
