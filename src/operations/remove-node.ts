@@ -95,7 +95,7 @@ export async function removeNode(m: Membership, t: Topology, input: RemoveNodeIn
     forgottenBy: others.length,
     forgetMs: 0,
     reset: after.length > 0,
-    shutdown: n.reachable && input.shutdown,
+    shutdown: n.reachable && input.shutdown === true,
     commands: all.map(formatCommand),
     ms: 0,
   }

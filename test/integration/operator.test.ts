@@ -149,6 +149,17 @@ describe('scale out and in with reshard alone', () => {
     ok(rb, 'rebalance')
     const view = await nodesView(cluster, cluster.nodes[0]!)
     for (const p of [d, e]) expect(view.find((l) => l.port === p.port)!.slots.length).toBeGreaterThan(3000)
+
+    // a count-based move: 6 slots, 3 from each named source, printed as ranges, then moved
+    const [srcA, srcB] = cluster.nodes
+    const mv = await cli(['move', '--count', '6', '--from', `${srcA!.address},${srcB!.address}`, '--to', e.address, '--yes', '--json'])
+    ok(mv, 'move --count')
+    const moved = JSON.parse(mv.stdout) as {picked: {count: number; from: Array<{count: number; slots: string}>}; moved: Array<{slot: number; outcome: string}>}
+    expect(moved.picked.count).toBe(6)
+    expect(moved.picked.from.map((x) => x.count)).toEqual([3, 3])
+    expect(moved.moved.filter((x) => x.outcome === 'done')).toHaveLength(6)
+    const eView = (await nodesView(cluster, e)).find((l) => l.myself)!
+    for (const x of moved.moved) expect(eView.slots).toContain(x.slot)
     expect((await cli(['check'])).code).toBe(0)
     const after = await allKeys(cluster, [...cluster.nodes, d, e])
     expect(after).toEqual(before)
