@@ -77,8 +77,8 @@ describe('removeNode', () => {
   })
 
   it.each([
-    {what: 'a node that owns slots', node: 'a', keys: {}, kind: 'node_owns_slots'},
-    {what: 'an empty primary that holds keys', node: 'd', keys: {d: 3}, kind: 'node_has_keys'},
+    {what: 'a node that owns slots', node: 'a', keys: {} as Record<string, number>, kind: 'node_owns_slots'},
+    {what: 'an empty primary that holds keys', node: 'd', keys: {d: 3} as Record<string, number>, kind: 'node_has_keys'},
   ])('refuses $what (exit 3) and sends nothing', async ({node, keys, kind}) => {
     const m = new FakeMembership(SPECS)
     const err = await removeNode(m, topo(SPECS, keys), {nodeId: id(node), shutdown: false, timeoutMs: 1000}).catch((e: unknown) => e)
