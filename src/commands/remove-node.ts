@@ -6,11 +6,11 @@ import {confirmChange} from '../cli/membership-flags.js'
 import {RedisMembership, formatCommand} from '../cluster/membership.js'
 import {AbortedError, EXIT_CODE_HELP} from '../errors.js'
 import {makePlan} from '../operations/plan.js'
-import {removeNode, settleAfterDrain, type RemoveNodeDocument} from '../operations/remove-node.js'
+import {removalBlockers, removeNode, settleAfterDrain, type RemoveNodeDocument} from '../operations/remove-node.js'
 import {openSession} from '../operations/session.js'
 import {paint} from '../output/colour.js'
 import {selectNode} from '../topology/node-selector.js'
-import {nodeLabel, type Topology} from '../topology/topology.js'
+import {nodeById, nodeLabel, type Topology} from '../topology/topology.js'
 import {PlanRunnerCommand, type PlanRunDocument} from './apply.js'
 import {drainFlags} from './plan/drain.js'
 
@@ -46,6 +46,9 @@ ${EXIT_CODE_HELP}`
     this.onCleanup(() => session.close())
     const n = selectNode(session.topology, this.args.node, 'node to remove')
     const owns = n.role === 'primary' && n.slots.length > 0
+    // What would stop the forget (an unreachable node, an open slot) stops us before the drain.
+    const early = removalBlockers(session.topology, nodeById(asDrained(session.topology, n.id), n.id)!)
+    if (early) throw early
     this.confirmed = await confirmChange(this, `Remove ${nodeLabel(n)} from the cluster${owns ? ` (its ${n.slots.length} slot(s) move to the other primaries first)` : ''}?`)
     if (!this.confirmed) throw new AbortedError('nothing was changed')
     let drained: PlanRunDocument | undefined
