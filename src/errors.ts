@@ -22,6 +22,7 @@ export const EXIT_CODE_TABLE: ReadonlyArray<[number, string]> = [
   [4, 'stale plan: the cluster changed since the plan was made'],
   [5, 'stopped with slots left open (run `reshard recover`)'],
   [10, '`rebalance --check` found moves to make'],
+  [130, 'cancelled at a confirmation or question: nothing was changed'],
 ]
 
 export const EXIT_CODE_HELP =

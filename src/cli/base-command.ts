@@ -5,6 +5,7 @@ import type {Interfaces} from '@oclif/core'
 import {EXIT, EXIT_CODE_HELP, PreconditionError, ReshardError, UsageError, redact} from '../errors.js'
 import {type ConnectionOptions, resolveConnection} from '../cluster/connection.js'
 import {paint} from '../output/colour.js'
+import {closestWord} from './suggest.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 
@@ -143,7 +144,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
           .map((l) => l.replace(/:$/, ''))
           .join(': ')
       : (err.message.split('\n')[0] ?? String(err))
-    const message = redact(oneLine, this.secrets)
+    const message = redact(isParse ? withFlagSuggestion(oneLine, this.ctor) : oneLine, this.secrets)
     const hint = err instanceof ReshardError ? err.hint : isParse ? `see \`reshard ${(this.id ?? '').replace(/:/g, ' ')} --help\`` : undefined
     if (this.jsonEnabled()) {
       const body =
@@ -153,6 +154,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       // a run that failed still reports what it did (per-move outcomes)
       const document = (err as {document?: Record<string, unknown>}).document
       this.logJson(document ? {...JSON.parse(redact(JSON.stringify(document), this.secrets)), ok: false, error: body} : {ok: false, error: body})
+    } else if (err instanceof ReshardError && err.kind === 'aborted') {
+      // the operator said no: that is an answer, not an error
+      process.stderr.write(`${message}\n`)
     } else {
       process.stderr.write(`${paint.red('Error:')} ${message}\n`)
       // a stale plan lists every difference
@@ -174,6 +178,16 @@ function parseTimeout(text: string | undefined): number | undefined {
     throw new UsageError(`--timeout "${text}" is not a number of seconds between 0.1 and 3600`, 'e.g. --timeout 5')
   }
   return n
+}
+
+/** "Nonexistent flag: --too" -> "...; did you mean --to?" (the closest flag of the command). */
+function withFlagSuggestion(message: string, ctor: typeof Command): string {
+  const m = /Nonexistent flags?: (--?[\w-]+)/.exec(message)
+  if (!m) return message
+  const c = ctor as unknown as {flags?: Record<string, unknown>; baseFlags?: Record<string, unknown>; enableJsonFlag?: boolean}
+  const names = [...Object.keys(c.flags ?? {}), ...Object.keys(c.baseFlags ?? {}), ...(c.enableJsonFlag ? ['json'] : []), 'help']
+  const best = closestWord(m[1]!.replace(/^-+/, ''), names)
+  return best ? `${message}; did you mean --${best}?` : message
 }
 
 export const EXIT_CODES_HELP_SECTION = EXIT_CODE_HELP

@@ -119,6 +119,13 @@ export async function discover(pool: NodePool, opts: {withKeys?: boolean} = {}):
     if (best) throw best
     throw new PreconditionError('unreachable', `no seed answered (${seeds.join(', ')})`, 'check the address and that the cluster is running')
   }
+  // A seed that is alone in its view (a node taken out with `remove-node` and reset, still listed
+  // in RESHARD_CLUSTER, -c or the sandbox state) is not the cluster: ask the other seeds and take
+  // the view that knows the most nodes. Costs nothing in the usual case (the first view has peers).
+  if (first.lines!.length === 1 && seeds.length > 1) {
+    const all = (await Promise.allSettled(tries)).flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
+    first = all.reduce((best, v) => (v.lines!.length > best.lines!.length ? v : best), first)
+  }
   const addresses = new Set<string>()
   for (const l of first.lines!) {
     if (l.flags.includes('noaddr') || l.port === 0) continue

@@ -26,7 +26,7 @@ export type DrainDocument = PlanRunDocument & {drained: DrainedNode}
 
 export default class Drain extends PlanRunnerCommand<typeof Drain> {
   static override summary = 'Empty a primary: move all its slots to the other primaries, live'
-  static override description = `Makes the plan \`reshard plan drain\` would print and runs it like \`reshard apply\`, then reports what became of the node. By default Redis turns a primary that lost its last slot into a replica of the new owner (cluster-allow-replica-migration); otherwise it stays an empty primary that you can remove with \`redis-cli --cluster del-node\`.
+  static override description = `Makes the plan \`reshard plan drain\` would print and runs it like \`reshard apply\`, then reports what became of the node. By default Redis turns a primary that lost its last slot into a replica of the new owner (cluster-allow-replica-migration); otherwise it stays an empty primary. Either way \`reshard remove-node NODE\` takes it out of the cluster (it also drains, so it can replace this command when the node is to go).
 
 ${EXIT_CODE_HELP}`
   static override examples = [
@@ -86,6 +86,6 @@ function describeDrained(t: Topology, id: string, dryRun: boolean): DrainedNode 
   return {
     ...base,
     role: 'primary',
-    message: `${name} is an empty primary; remove it with \`redis-cli --cluster del-node ${n.address} ${n.id}\` or keep it`,
+    message: `${name} is an empty primary; remove it with \`reshard remove-node ${name}\` or keep it`,
   }
 }

@@ -4,13 +4,15 @@ import {engineFlags} from '../cli/engine-flags.js'
 import {EXIT, EXIT_CODE_HELP, ReshardError} from '../errors.js'
 import {goalCommand, makePlan, writePlanFile} from '../operations/plan.js'
 import {openSession} from '../operations/session.js'
+import {paint} from '../output/colour.js'
+import {shortName, type TopoNode, type Topology} from '../topology/topology.js'
 import {rebalanceCheckDocument, renderRebalanceCheck, type RebalanceCheckDocument} from '../output/plan-render.js'
 import {PlanRunnerCommand, type PlanRunDocument} from './apply.js'
 import {outputFlag, rebalanceFlags, rebalanceGoal} from './plan/rebalance.js'
 
 export default class Rebalance extends PlanRunnerCommand<typeof Rebalance> {
   static override summary = 'Spread slots evenly (or by weight) over the primaries, live'
-  static override description = `Makes the plan \`reshard plan rebalance\` would print and runs it like \`reshard apply\`: pairs that share no node move in parallel (--parallel). With --check nothing changes: exit 10 when moves are needed, 0 when every primary is within --threshold percent of its share.
+  static override description = `Makes the plan \`reshard plan rebalance\` would print and runs it like \`reshard apply\`: pairs that share no node move in parallel (--parallel). With --check nothing changes: exit 10 when moves are needed, 0 when every primary is within --threshold percent of its share. An empty primary (just added) counts as imbalance with --use-empty-primaries; without it the check names it in a note and its exit code ignores it.
 
 ${EXIT_CODE_HELP}`
   static override examples = [
@@ -34,13 +36,22 @@ ${EXIT_CODE_HELP}`
     if (this.flags.output) await writePlanFile(this.flags.output, plan)
 
     if (this.flags.check) {
-      const doc = rebalanceCheckDocument(plan)
+      // Empty primaries take part only with --use-empty-primaries (then they are imbalance, exit
+      // 10); otherwise a check that says "balanced" names them, so a CI step after a scale-out
+      // does not read as done.
+      const idle = goal.useEmptyPrimaries ? [] : emptyPrimaries(session.topology)
+      const doc = {...rebalanceCheckDocument(plan), emptyPrimaries: idle.map((n) => ({id: n.id, name: shortName(n), address: n.address}))}
+      const note = idle.length === 0 ? undefined : paint.yellow(`note: ${idle.map((n) => `${shortName(n)} (${n.address})`).join(', ')} ${idle.length === 1 ? 'is an empty primary' : 'are empty primaries'} and took no part; add --use-empty-primaries to give ${idle.length === 1 ? 'it' : 'them'} slots`)
       if (!doc.movesNeeded) {
         this.log(renderRebalanceCheck(plan))
+        if (note) this.log(note)
         return doc
       }
       if (this.json) this.logJson(doc)
-      else this.log(renderRebalanceCheck(plan))
+      else {
+        this.log(renderRebalanceCheck(plan))
+        if (note) this.log(note)
+      }
       process.exitCode = EXIT.MOVES_NEEDED
       throw Object.assign(new ReshardError('moves_needed', `${doc.moves} slot(s) to move`, EXIT.MOVES_NEEDED), {silent: true})
     }
@@ -49,4 +60,9 @@ ${EXIT_CODE_HELP}`
     const resume = this.flags.output ? `reshard apply ${this.flags.output} --yes` : `${goalCommand(goal, 'rebalance')} --yes`
     return this.runPlan(session, plan, resume)
   }
+}
+
+/** Primaries that are up and own no slot (a rebalance without --use-empty-primaries skips them). */
+function emptyPrimaries(t: Topology): TopoNode[] {
+  return t.nodes.filter((n) => n.role === 'primary' && n.reachable && !n.failed && n.slots.length === 0)
 }

@@ -3,6 +3,9 @@ import {AbortedError, EXIT_CODE_HELP, ReshardError, UsageError} from '../errors.
 import {EventBus} from '../events/events.js'
 import {movesFor} from '../operations/move.js'
 import {recover} from '../operations/recover.js'
+import {addNode} from '../operations/add-node.js'
+import {removeNode, settleAfterDrain} from '../operations/remove-node.js'
+import {formatCommand, RedisMembership} from '../cluster/membership.js'
 import type {MovePreview, MoveRunDocument} from '../operations/run-moves.js'
 import {openSession, type Session} from '../operations/session.js'
 import {statusOf} from '../operations/status.js'
@@ -25,7 +28,7 @@ const ESTIMATED_MS_PER_SLOT = 2
 
 export default class Wizard extends MoverCommand<typeof Wizard> {
   static override summary = 'A guided migration: see the cluster, choose what to move, preview, run'
-  static override description = `Walks you through moving slots, rebalancing, draining a primary or recovering open slots. It shows the plan, the keys to move, an estimate of the time and the equivalent non-interactive command before anything changes. Needs a terminal; scripts use the other commands. Ctrl-C at any question exits with 130 and changes nothing.
+  static override description = `Walks you through moving slots, rebalancing, draining a primary, adding or removing a node, or recovering open slots. It shows the plan, the keys to move, an estimate of the time and the equivalent non-interactive command before anything changes. Needs a terminal; scripts use the other commands. Ctrl-C at any question exits with 130 and changes nothing.
 
 ${EXIT_CODE_HELP}`
   static override examples = ['<%= config.bin %> wizard', '<%= config.bin %> wizard -c 10.0.0.1:6379']
@@ -87,6 +90,8 @@ ${EXIT_CODE_HELP}`
     const task = await q.askTask(new Set(t.open.map((o) => o.slot)).size)
     if (task === 'quit') return
     if (task === 'recover') return this.runRecover(session)
+    if (task === 'add-node') return this.runAddNode(session)
+    if (task === 'remove-node') return this.runRemoveNode(session)
 
     const choices = this.nodeChoices(t)
     let moves: Array<{slot: number; from: string; to: string}>
@@ -152,6 +157,58 @@ ${EXIT_CODE_HELP}`
     const lo = owned[0] ?? 0
     const example = mode === 'range' ? `${lo}-${Math.min(lo + 99, owned.at(-1) ?? lo)}` : `${lo},${owned[1] ?? lo}`
     return q.askSlotExpression(mode, new Set(owned), example)
+  }
+
+  /** Add a node: the same operation as `reshard add-node`, after the equivalent command and a yes. */
+  private async runAddNode(session: Session): Promise<void> {
+    const t = session.topology
+    const address = await q.askNewNodeAddress()
+    const replicaOf = await q.askNewNodeRole(this.nodeChoices(t))
+    this.equivalent = `reshard add-node ${address}${replicaOf ? ` --replica-of ${nameOf(t, replicaOf)}` : ''} --yes`
+    const m = new RedisMembership(session.real.pool, false, (c) => this.log(`${paint.dim('send to')} ${formatCommand(c)}`))
+    const doc = await addNode(m, t, {
+      address,
+      replicaOf,
+      timeoutMs: 30_000,
+      confirm: async (question) => {
+        this.log(`equivalent command: ${paint.bold(this.equivalent)}`)
+        return q.askConfirm(question)
+      },
+    })
+    if (!doc.alreadyMember || doc.commands.length > 0) this.log(paint.green(`${address} joined as ${replicaOf ? `a replica of ${nameOf(t, replicaOf)}` : 'an empty primary'}; all ${doc.knownBy} nodes agree.`))
+    else this.log(paint.green(`${address} is already in the cluster; nothing to do.`))
+    await this.finish(session)
+  }
+
+  /** Remove a node: drained first through the engine when it owns slots, then forgotten everywhere. */
+  private async runRemoveNode(session: Session): Promise<void> {
+    const t = session.topology
+    const choices = t.nodes.filter((n) => n.reachable || n.failed).map((n) => ({id: n.id, hostname: n.hostname, address: n.address, slots: n.slots.length, keys: n.role === 'primary' ? n.keyCount : undefined}))
+    const id = await q.askNode('Remove which node?', choices)
+    const node = nodeById(t, id)!
+    this.equivalent = `reshard remove-node ${nameOf(t, id)} --yes`
+    let view = t
+    if (node.role === 'primary' && node.slots.length > 0) {
+      this.log(`${nameOf(t, id)} owns ${node.slots.length} slot(s): they move to the other primaries first.`)
+      await this.executeMoves(session, planDrain(t, id).moves, this.equivalent)
+      view = await settleAfterDrain(() => session.real.refresh(), id, 30_000)
+    } else {
+      this.log(`equivalent command: ${paint.bold(this.equivalent)}`)
+      if (!(await q.askConfirm(`Remove ${nameOf(t, id)} (${node.address}) from the cluster?`))) throw new AbortedError('nothing was changed')
+    }
+    const m = new RedisMembership(session.real.pool, false, (c) => this.log(`${paint.dim('send to')} ${formatCommand(c)}`))
+    const doc = await removeNode(m, view, {nodeId: id, shutdown: false, timeoutMs: 30_000})
+    this.log(paint.green(`Removed ${doc.node.name}: forgotten by all ${doc.forgottenBy} other node(s); it was reset and is still running.`))
+    await this.finish(session)
+  }
+
+  private async finish(session: Session): Promise<void> {
+    this.log(`Next time, without the wizard: ${paint.bold(this.equivalent)}`)
+    this.log('')
+    await session.close()
+    const fresh = await openSession(session.real.conn, {withKeys: true})
+    this.onCleanup(() => fresh.close())
+    this.log(renderStatus(statusOf(fresh.topology)))
   }
 
   private async runRecover(session: Session): Promise<void> {

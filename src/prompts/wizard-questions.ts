@@ -2,6 +2,7 @@
 // command feeds them what it read, and validation re-asks with the reason.
 import {confirm, input, number, select} from '@inquirer/prompts'
 import {parseAddress} from '../cluster/connection.js'
+import {parseNodeAddress} from '../operations/membership-wait.js'
 import {ReshardError} from '../errors.js'
 import {formatSlots, parseSlots} from '../topology/slot-set.js'
 
@@ -13,7 +14,7 @@ export interface NodeChoice {
   keys?: number
 }
 
-export type Task = 'move' | 'rebalance' | 'drain' | 'recover' | 'quit'
+export type Task = 'move' | 'rebalance' | 'drain' | 'add-node' | 'remove-node' | 'recover' | 'quit'
 export type SlotMode = 'count' | 'range' | 'list'
 export type SlotOrder = 'fewest-keys' | 'lowest'
 
@@ -45,6 +46,8 @@ export async function askTask(openSlots: number): Promise<Task> {
     {name: 'Move slots to another primary', value: 'move'},
     {name: 'Rebalance slots over all primaries', value: 'rebalance'},
     {name: 'Drain a primary (move all its slots away)', value: 'drain'},
+    {name: 'Add a node (scale out)', value: 'add-node', description: 'a running, empty, cluster-enabled server joins as a primary or a replica'},
+    {name: 'Remove a node (scale in)', value: 'remove-node', description: 'its slots move away first, then every node forgets it'},
   )
   if (openSlots === 0) choices.push({name: 'Recover open slots', value: 'recover', description: 'nothing is open right now'})
   choices.push({name: 'Quit', value: 'quit'})
@@ -122,4 +125,31 @@ export async function askConfirm(message: string): Promise<boolean> {
 export async function askThreshold(): Promise<number> {
   const n = await number({message: 'Rebalance threshold in percent (0 = balance exactly):', default: 2, min: 0, max: 100, required: true})
   return n!
+}
+
+/** HOST:PORT of the node to add (validated like `reshard add-node`). */
+export async function askNewNodeAddress(): Promise<string> {
+  return input({message: 'Address of the new node (host:port, cluster-enabled, empty):', validate: validateNodeAddress})
+}
+
+export function validateNodeAddress(v: string): true | string {
+  try {
+    parseNodeAddress(v)
+    return true
+  } catch (e) {
+    return e instanceof ReshardError ? e.message : 'give host:port'
+  }
+}
+
+/** undefined: an empty primary; otherwise the id of the primary to replicate. */
+export async function askNewNodeRole(primaries: NodeChoice[]): Promise<string | undefined> {
+  const role = await select({
+    message: 'The new node joins as:',
+    choices: [
+      {name: 'An empty primary (give it slots afterwards with a rebalance)', value: 'primary'},
+      {name: 'A replica of a primary', value: 'replica'},
+    ],
+  })
+  if (role === 'primary') return undefined
+  return askNode('Replica of which primary?', primaries)
 }

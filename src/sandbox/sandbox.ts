@@ -735,6 +735,23 @@ export async function addEmptyPrimary(state: SandboxState, opts: AddPrimaryOptio
   }
 }
 
+
+/**
+ * Start one more cluster-enabled node with the sandbox's settings (password, TLS), NOT met into
+ * the cluster: a bare node for `reshard add-node`. `state.nodes` gets it appended (so stopping
+ * the sandbox stops it too); the caller meets it.
+ */
+export async function startBareNode(state: SandboxState, opts: AddPrimaryOptions = {}): Promise<SandboxNodeState> {
+  const deadline = Date.now() + (opts.timeoutMs ?? DEFAULT_TIMEOUT_MS)
+  const port = opts.port ?? (await findFreeNodePort(Math.max(...state.nodes.map((n) => n.port)) + 1, state.host))
+  if ((await busyNodePorts([port], state.host)).length > 0) throw new SandboxPortBusyError([port])
+  const sp = spawnNode(state.redisServer, {port, hostname: nodeHostname(state.nodes.length), dir: join(state.dataDir, `node-${port}`)}, state)
+  state.nodes.push(sp.node)
+  const statePath = opts.statePath === undefined ? sandboxStatePath(state.name) : opts.statePath
+  if (statePath) writeSandboxState(state, statePath)
+  await waitListening(sp, deadline, Boolean(state.tls), state.password)
+  return sp.node
+}
 /** The sandbox recorded at `statePath` (default: the state file of the sandbox named "default"), if any. */
 export function recordedSandbox(statePath?: string): SandboxState | undefined {
   return statePath === undefined ? findSandboxState()?.state : readSandboxState(statePath)

@@ -160,4 +160,70 @@ describe.skipIf(!hasTmux)('wizard in a terminal', () => {
     }
     expect(await clusterNodesOfAll(cluster)).toEqual(before)
   })
+
+  it('answering n at the confirmation prints "nothing was changed" without Error and exits 130', async () => {
+    const before = await clusterNodesOfAll(cluster)
+    const term = new Terminal()
+    try {
+      term.start(cluster.env)
+      await term.waitFor('What do you want to do?')
+      term.keys('Enter')
+      await term.waitFor('Move slots from which primary?')
+      term.keys('Enter')
+      await term.waitFor('To which primary?')
+      term.keys('Enter')
+      await term.waitFor('Which slots?')
+      term.keys('Down')
+      term.keys('Enter')
+      await term.waitFor('Slot range')
+      term.keys('300-310', 'Enter')
+      await term.waitFor('Run it now?')
+      term.keys('n', 'Enter')
+      expect(await term.exitCode()).toBe(130)
+      const end = term.screen()
+      expect(end).toMatch(/^nothing was changed$/m)
+      expect(end).not.toContain('Error')
+    } finally {
+      term.stop()
+    }
+    expect(await clusterNodesOfAll(cluster)).toEqual(before)
+  })
+
+  it('adds a node and removes it again, printing the equivalent commands', async () => {
+    const bare = await cluster.startBareNode()
+    let term = new Terminal()
+    try {
+      term.start(cluster.env)
+      await term.waitFor('What do you want to do?')
+      term.keys('Down', 'Down', 'Down', 'Enter') // Add a node
+      await term.waitFor('Address of the new node')
+      term.keys(bare.address, 'Enter')
+      await term.waitFor('The new node joins as:')
+      term.keys('Enter') // an empty primary
+      await term.waitFor(`equivalent command: reshard add-node ${bare.address} --yes`)
+      term.keys('y', 'Enter')
+      expect(await term.exitCode(60_000)).toBe(0)
+      expect(term.screen()).toContain(`Next time, without the wizard: reshard add-node ${bare.address} --yes`)
+    } finally {
+      term.stop()
+    }
+    const seen = await clusterNodesOfAll(cluster)
+    for (const text of Object.values(seen)) expect(text).toContain(`:${bare.port}@`)
+    term = new Terminal()
+    try {
+      term.start(cluster.env)
+      await term.waitFor('What do you want to do?')
+      term.keys('Down', 'Down', 'Down', 'Down', 'Enter') // Remove a node
+      await term.waitFor('Remove which node?')
+      term.keys('Up', 'Enter') // the list loops: the last node, the one just added
+      await term.waitFor(/equivalent command: reshard remove-node \S+ --yes/)
+      term.keys('y', 'Enter')
+      expect(await term.exitCode(60_000)).toBe(0)
+      expect(term.screen()).toMatch(/Next time, without the wizard: reshard remove-node \S+ --yes/)
+    } finally {
+      term.stop()
+    }
+    const after = await clusterNodesOfAll(cluster)
+    for (const [addr, text] of Object.entries(after)) if (addr !== bare.address) expect(text).not.toContain(`:${bare.port}@`)
+  }, 180_000)
 })

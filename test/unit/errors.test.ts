@@ -79,6 +79,7 @@ describe('error classes', () => {
     ['precondition', () => new PreconditionError('k', 'x'), 3, /precondition failed/],
     ['stale plan', () => new StalePlanError('x', []), 4, /stale plan/],
     ['left open', () => new LeftOpenError('k', 'x', []), 5, /left open/],
+    ['aborted', () => new AbortedError('nothing was changed'), 130, /cancelled at a confirmation.*nothing was changed/],
   ]
   it.each(classes)('the %s class exits with the code EXIT_CODE_TABLE gives it', (_what, make, code, text) => {
     expect(make().exitCode).toBe(code)

@@ -3,7 +3,10 @@ import {Args, Flags} from '../../cli/oclif.js'
 import {engineFlags} from '../../cli/engine-flags.js'
 import {BaseCommand} from '../../cli/base-command.js'
 import {EXIT_CODE_HELP} from '../../errors.js'
-import {planFromCluster} from '../../operations/plan.js'
+import {makePlan, planFromCluster} from '../../operations/plan.js'
+import {countMoves} from '../../operations/move.js'
+import {openSession} from '../../operations/session.js'
+import {checkMoveArgs} from '../../cli/move-args.js'
 import {parseSlots} from '../../topology/slot-set.js'
 import {emitPlan, outputFlag} from './rebalance.js'
 
@@ -15,20 +18,33 @@ ${EXIT_CODE_HELP}`
   static override examples = [
     '<%= config.bin %> plan move 0-99 --to nodeB',
     '<%= config.bin %> plan move 0-99,200 --to nodeB --from nodeA -o move.json',
+    '<%= config.bin %> plan move --count 500 --from all --to nodeD -o scale-out.json',
   ]
   static override args = {
-    slots: Args.string({description: 'slots: 100, 100-200 or 0-99,200,300-310', required: true}),
+    slots: Args.string({description: 'slots: 100, 100-200 or 0-99,200,300-310 (or use --count)'}),
   }
   static override flags = {
-    to: Flags.string({char: 't', description: 'target primary: id, id prefix, host:port or hostname', required: true}),
-    from: Flags.string({char: 'f', description: 'source primary (default: the current owner of each slot)'}),
+    to: Flags.string({char: 't', description: 'target primary: id, id prefix, host:port or hostname (required)'}),
+    from: Flags.string({char: 'f', description: 'source primary (default: the current owner of each slot); with --count: sources separated by commas, or all (the default)'}),
+    count: Flags.integer({char: 'n', description: 'plan moving this many slots, picked like `reshard move --count` picks them', min: 1}),
     output: outputFlag,
     mechanism: engineFlags.mechanism,
   }
 
   async run(): Promise<void> {
-    const slots = parseSlots(this.args.slots)
-    const plan = await planFromCluster(await this.connection(), {kind: 'move', slots, to: this.flags.to, from: this.flags.from}, this.flags.mechanism)
+    const {slotsText, count, to} = checkMoveArgs(this.args.slots, this.flags)
+    let plan
+    if (count === undefined) {
+      plan = await planFromCluster(await this.connection(), {kind: 'move', slots: parseSlots(slotsText!), to, from: this.flags.from}, this.flags.mechanism)
+    } else {
+      const session = await openSession(await this.connection())
+      try {
+        const {moves} = await countMoves(session.real, session.topology, {count, to, from: this.flags.from ?? 'all'})
+        plan = await makePlan(session.real, session.topology, {kind: 'move', slots: moves.map((m) => m.slot), to})
+      } finally {
+        await session.close()
+      }
+    }
     await emitPlan(plan, {output: this.flags.output, json: this.json, log: (s) => this.log(s)})
   }
 }

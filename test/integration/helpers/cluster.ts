@@ -14,6 +14,7 @@ import {
   addEmptyPrimary,
   sandboxConnection,
   SandboxPortBusyError,
+  startBareNode,
   startSandbox,
   stopSandbox,
   type StartSandboxOptions,
@@ -69,6 +70,8 @@ export interface TestCluster {
   seed(opts: SeedOptions): Promise<SeedResult>
   /** Start one more node and meet it in as an EMPTY primary; returns it (also appended to `nodes`). */
   addEmptyPrimary(): Promise<TestNode>
+  /** Start one more cluster-enabled node that is NOT met in (for `reshard add-node`); it is stopped with the cluster. */
+  startBareNode(): Promise<TestNode>
   /** Stop every node (by PID, checked) and remove the temp dir. Safe to call twice. */
   stop(): Promise<void>
 }
@@ -167,6 +170,10 @@ function makeCluster(state: SandboxState, dir: string, seeded: SeedResult | unde
       env.RESHARD_CLUSTER = seeds().join(',')
       cluster.connection = sandboxConnection(state)
       return t
+    },
+    async startBareNode() {
+      const node = await startBareNode(state, {statePath: null})
+      return {...toTestNode(state, node), role: 'primary' as const}
     },
     async stop() {
       if (stopped) return
