@@ -13,19 +13,20 @@ export class NodePool {
   private closed = false
   constructor(readonly conn: ConnectionOptions) {}
 
-  /** A connected client for host:port, reused. */
-  async get(address: string): Promise<Redis> {
-    const have = this.clients.get(address)
+  /** A connected client for host:port, reused; `lane` > 0 asks for another connection to it. */
+  async get(address: string, lane = 0): Promise<Redis> {
+    const key = lane === 0 ? address : `${address}#${lane}`
+    const have = this.clients.get(key)
     if (have && have.status === 'ready') return have
     if (have) {
-      this.clients.delete(address)
+      this.clients.delete(key)
       have.disconnect()
     }
-    let p = this.pending.get(address)
+    let p = this.pending.get(key)
     if (!p) {
       const i = address.lastIndexOf(':')
       p = connectNode(this.conn, address.slice(0, i), Number(address.slice(i + 1)))
-      this.pending.set(address, p)
+      this.pending.set(key, p)
       p.then(
         (c) => {
           // a connect that finishes after close() (a slow seed) must not keep the process alive
@@ -33,13 +34,13 @@ export class NodePool {
             c.disconnect()
             return
           }
-          this.clients.set(address, c)
+          this.clients.set(key, c)
           c.on('end', () => {
-            if (this.clients.get(address) === c) this.clients.delete(address)
+            if (this.clients.get(key) === c) this.clients.delete(key)
           })
         },
         () => undefined,
-      ).finally(() => this.pending.delete(address))
+      ).finally(() => this.pending.delete(key))
     }
     return p
   }

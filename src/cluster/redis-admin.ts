@@ -31,19 +31,12 @@ else add('dump-only') add(redis.call('DUMP', k)) end
 add('ttl'); add(tostring(redis.call('PTTL', k) > 0))
 return out`
 
-// Slot lists as one command each (a wave has up to 1024 slots, and a pipeline of 1024 commands
-// costs the client ~20 ms of command objects and reply handling; the server needs ~1 ms). The
-// CLUSTER calls run one by one inside the script, exactly as pipelined ones would, each with its
-// own reply: '' for OK or the error text, or the count.
-const SETSLOTS_SCRIPT = `
-local out = {}
-for i = 1, #ARGV, 3 do
-  local r
-  if ARGV[i + 2] == '' then r = redis.pcall('CLUSTER', 'SETSLOT', ARGV[i], ARGV[i + 1])
-  else r = redis.pcall('CLUSTER', 'SETSLOT', ARGV[i], ARGV[i + 1], ARGV[i + 2]) end
-  if type(r) == 'table' and r.err then out[#out + 1] = r.err else out[#out + 1] = '' end
-end
-return out`
+// COUNTKEYSINSLOT lists as one read-only script per node (a wave has up to 1024 slots, and a
+// pipeline of 1024 commands costs the client ~20 ms of command objects and reply handling; the
+// server needs ~1 ms). Each count comes back in list order, or the error text.
+// CLUSTER SETSLOT is never sent from a script (DESIGN.md §1): on Valkey 8+ a primary with
+// replicas blocks the caller until its replicas acknowledge, and a blocked script aborts the
+// server process.
 const COUNTKEYS_SCRIPT = `
 local out = {}
 for i = 1, #ARGV do
@@ -54,6 +47,47 @@ return out`
 
 /** How long an admin command may wait for its node: a stopped node must not hang a run. */
 export const ADMIN_TIMEOUT_MS = 15_000
+/** First guess of one SETSLOT's cost before the node was measured: replicated SETSLOT takes ~5 ms on an idle machine, ~50 ms under load; the first chunk is small and measures it. */
+const SETSLOT_COST_GUESS_MS = 50
+/** A SETSLOT chunk aims at about this long on the node. */
+const SETSLOT_CHUNK_MS = 1000
+
+/** Connections per node for SETSLOT on nodes that block the caller on every SETSLOT. */
+const SETSLOT_LANES = 8
+
+/** All strings of a (nested) reply, joined: enough to look for an argument name in COMMAND DOCS. */
+function flatText(reply: unknown): string {
+  if (reply === null || reply === undefined) return ''
+  if (Array.isArray(reply)) return reply.map(flatText).join(' ')
+  if (reply instanceof Map) return [...reply].map(([k, v]) => `${flatText(k)} ${flatText(v)}`).join(' ')
+  if (Buffer.isBuffer(reply)) return reply.toString()
+  if (typeof reply === 'object') return Object.entries(reply).map(([k, v]) => `${k} ${flatText(v)}`).join(' ')
+  return String(reply)
+}
+
+/** How many SETSLOTs go in one chunk at the measured cost: 16 to 1024. */
+export function setSlotChunk(costMs: number): number {
+  return Math.max(16, Math.min(1024, Math.floor(SETSLOT_CHUNK_MS / Math.max(costMs, 0.01))))
+}
+
+/** A chunk's deadline: the admin deadline plus ten times what the chunk should take. */
+export function setSlotDeadline(costMs: number, n: number): number {
+  return ADMIN_TIMEOUT_MS + Math.ceil(10 * costMs * n)
+}
+
+/** One pipeline write of SETSLOTs; per op undefined on success or the error text. */
+async function pipelineSetSlots(c: Redis, ops: readonly SetSlotOp[]): Promise<Array<string | undefined>> {
+  const p = c.pipeline()
+  for (const op of ops) {
+    if (op.action === 'stable') p.call('CLUSTER', 'SETSLOT', String(op.slot), 'STABLE')
+    else p.call('CLUSTER', 'SETSLOT', String(op.slot), op.action.toUpperCase(), op.nodeId!)
+  }
+  const res = (await p.exec()) ?? []
+  return ops.map((_, i) => {
+    const [err] = res[i] ?? [new Error('no reply')]
+    return err ? err.message : undefined
+  })
+}
 
 export class RedisClusterAdmin implements ClusterAdmin {
   readonly dryRun = false
@@ -106,36 +140,92 @@ export class RedisClusterAdmin implements ClusterAdmin {
     return {host: n.host, port: n.port}
   }
 
-  setSlots(nodeId: string, ops: readonly SetSlotOp[]): Promise<Array<string | undefined>> {
-    return within(this._setSlots(nodeId, ops), ADMIN_TIMEOUT_MS, `node ${this.label(nodeId)}`)
-  }
+  /** Measured milliseconds per SETSLOT, per node (replicated SETSLOT costs ms, not us). */
+  private readonly setSlotCost = new Map<string, number>()
+  /** Per node: whether it replicates SETSLOT and blocks the caller until its replicas acknowledge. */
+  private readonly blockingSetSlot = new Map<string, Promise<boolean>>()
 
-  private async _setSlots(nodeId: string, ops: readonly SetSlotOp[]): Promise<Array<string | undefined>> {
+  /**
+   * SETSLOT lists never go through a script (DESIGN.md §1). A node that replicates SETSLOT and
+   * blocks the caller until its replicas acknowledge (Valkey 8+) gets one SETSLOT in flight per
+   * connection, on several connections at once: a pipelined SETSLOT that waits behind a blocked
+   * one can stay in the server's query buffer unread until more input arrives (seen on Valkey
+   * 9.0: a 200-SETSLOT pipeline stalled with 3.5 KB unparsed, `qbuf=3585`, until our deadline).
+   * Other nodes get pipelined chunks sized from what the node measurably takes, each chunk with a
+   * deadline of its own: a slow but answering node never times out half-way through a wave,
+   * while a node that stops answering is a verdict within the deadline.
+   */
+  async setSlots(nodeId: string, ops: readonly SetSlotOp[]): Promise<Array<string | undefined>> {
     if (ops.length === 0) return []
-    const c = await this.client(nodeId)
-    const args: string[] = []
-    for (const op of ops) args.push(String(op.slot), op.action.toUpperCase(), op.action === 'stable' ? '' : op.nodeId!)
-    const scripted = await this.script<string>(c, SETSLOTS_SCRIPT, args)
-    if (scripted) return scripted.map((e) => (e === '' ? undefined : e))
-    // one write for the whole list (a call per command would be a socket write each)
-    const p = c.pipeline()
-    for (const op of ops) {
-      if (op.action === 'stable') p.call('CLUSTER', 'SETSLOT', String(op.slot), 'STABLE')
-      else p.call('CLUSTER', 'SETSLOT', String(op.slot), op.action.toUpperCase(), op.nodeId!)
+    const what = `node ${this.label(nodeId)}`
+    const c = await within(this.client(nodeId), ADMIN_TIMEOUT_MS, what)
+    if (await this.blocksOnSetSlot(nodeId, c)) return this.setSlotsInLanes(nodeId, ops)
+    const out: Array<string | undefined> = []
+    for (let i = 0; i < ops.length; ) {
+      const cost = this.setSlotCost.get(nodeId) ?? SETSLOT_COST_GUESS_MS
+      const chunk = ops.slice(i, i + setSlotChunk(cost))
+      const started = Date.now()
+      const replies = await within(pipelineSetSlots(c, chunk), setSlotDeadline(cost, chunk.length), what)
+      this.setSlotCost.set(nodeId, Math.max(0.05, (cost + (Date.now() - started) / chunk.length) / 2))
+      out.push(...replies)
+      i += chunk.length
     }
-    const res = (await p.exec()) ?? []
-    return ops.map((_, i) => {
-      const [err] = res[i] ?? [new Error('no reply')]
-      return err ? err.message : undefined
-    })
+    return out
   }
 
   /**
-   * Runs one of the slot-list scripts: one reply per slot. Undefined when the node will not run
-   * them: it refuses EVAL (ACL without +eval, a renamed EVAL), or it answers per call that the
-   * command is not allowed from a script; the caller then sends the plain commands (SETSLOT of a
-   * slot to the state it is already in is a no-op). Other errors of the commands inside come
-   * back per slot; a lost connection is thrown as usual.
+   * Whether the node replicates SETSLOT and blocks the caller (probed, never read from a version
+   * string): such servers document a TIMEOUT argument for it (COMMAND DOCS CLUSTER|SETSLOT).
+   * When the node will not say, assume it does: one SETSLOT in flight is right on every server.
+   */
+  private blocksOnSetSlot(nodeId: string, c: Redis): Promise<boolean> {
+    let known = this.blockingSetSlot.get(nodeId)
+    if (!known) {
+      known = within(c.call('COMMAND', 'DOCS', 'CLUSTER|SETSLOT'), ADMIN_TIMEOUT_MS, `node ${this.label(nodeId)}`).then(
+        (docs) => /timeout/i.test(flatText(docs)),
+        () => true,
+      )
+      this.blockingSetSlot.set(nodeId, known)
+    }
+    return known
+  }
+
+  /** One SETSLOT in flight per connection, SETSLOT_LANES connections; a slot's ops stay in order on one lane. */
+  private async setSlotsInLanes(nodeId: string, ops: readonly SetSlotOp[]): Promise<Array<string | undefined>> {
+    const what = `node ${this.label(nodeId)}`
+    const address = this.address(nodeId)
+    const lanes: number[][] = Array.from({length: Math.min(SETSLOT_LANES, ops.length)}, () => [])
+    const laneOfSlot = new Map<number, number>()
+    ops.forEach((op, i) => {
+      let lane = laneOfSlot.get(op.slot)
+      if (lane === undefined) laneOfSlot.set(op.slot, (lane = laneOfSlot.size % lanes.length))
+      lanes[lane]!.push(i)
+    })
+    const out = new Array<string | undefined>(ops.length)
+    await Promise.all(
+      lanes.map(async (indexes, lane) => {
+        if (indexes.length === 0) return
+        const c = await within(this.pool.get(`${address.host}:${address.port}`, lane), ADMIN_TIMEOUT_MS, what)
+        for (const i of indexes) {
+          const op = ops[i]!
+          const args = op.action === 'stable' ? [String(op.slot), 'STABLE'] : [String(op.slot), op.action.toUpperCase(), op.nodeId!]
+          try {
+            await within(c.call('CLUSTER', 'SETSLOT', ...args), ADMIN_TIMEOUT_MS, what)
+          } catch (e) {
+            if ((e as Error).name !== 'ReplyError') throw e
+            out[i] = (e as Error).message
+          }
+        }
+      }),
+    )
+    return out
+  }
+
+  /**
+   * Runs the read-only COUNTKEYSINSLOT script: one reply per slot. Undefined when the node will
+   * not run it: it refuses EVAL (ACL without +eval, a renamed EVAL), or it answers per call that
+   * the command is not allowed from a script; the caller then sends the plain commands. Other
+   * errors of the commands inside come back per slot; a lost connection is thrown as usual.
    */
   private async script<T>(c: Redis, body: string, args: string[]): Promise<T[] | undefined> {
     if (this.noScripts) return undefined

@@ -10,6 +10,7 @@ import {paint} from '../output/colour.js'
 import {renderPreview} from '../output/plan-table.js'
 import {attachReporter} from '../output/progress.js'
 import {renderStatus} from '../output/tables.js'
+import {assertNoOpenSlots} from '../migration/preflight.js'
 import {planDrain, planRebalance} from '../planner/index.js'
 import {askPassword} from '../prompts/password.js'
 import * as q from '../prompts/wizard-questions.js'
@@ -95,6 +96,7 @@ ${EXIT_CODE_HELP}`
       moves = movesFor(t, {slots, to, from})
       this.equivalent = `reshard move ${formatSlots(slots)} --from ${nameOf(t, from)} --to ${nameOf(t, to)} --yes`
     } else if (task === 'rebalance') {
+      assertNoOpenSlots(t, 'plan a rebalance')
       const threshold = await q.askThreshold()
       const plan = planRebalance(t, {threshold, useEmptyPrimaries: true})
       moves = plan.moves
@@ -104,6 +106,7 @@ ${EXIT_CODE_HELP}`
         return
       }
     } else {
+      assertNoOpenSlots(t, 'plan a drain')
       const node = await q.askNode('Drain which primary?', choices.filter((c) => c.slots > 0))
       moves = planDrain(t, node).moves
       this.equivalent = `reshard drain ${nameOf(t, node)} --yes`

@@ -2,6 +2,7 @@
 // enough, and say exactly what is wrong), and the resume rules: a move whose slot the target
 // already owns is done; a half-done slot of the same move is finished from what the cluster says.
 import {PreconditionError, SlotAlreadyImportingError, SlotAlreadyMigratingError} from '../errors.js'
+import {formatSlots} from '../topology/slot-set.js'
 import {nodeById, nodeLabel, primaries, type Topology} from '../topology/topology.js'
 
 export interface MoveSpec {
@@ -51,6 +52,21 @@ export function assertClusterReady(t: Topology, moves: readonly MoveSpec[]): voi
     }
     if (n.failed) throw new PreconditionError('node_failed', `${nodeLabel(n)} is flagged as failing`, 'run `reshard check`')
   }
+}
+
+/**
+ * A plan over the whole layout (rebalance, drain) is made around every slot: an open slot there
+ * means the layout is not what the cluster will settle on. Refuse before anything changes.
+ */
+export function assertNoOpenSlots(t: Topology, what: string): void {
+  if (t.open.length === 0) return
+  const slots = [...new Set(t.open.map((o) => o.slot))].sort((a, b) => a - b)
+  const first = t.open[0]!
+  throw new PreconditionError(
+    'slot_open',
+    `cannot ${what}: ${slots.length} slot(s) are open (${formatSlots(slots)}; e.g. slot ${first.slot} is ${first.state.toUpperCase()} on ${label(t, first.nodeId)})`,
+    `run \`reshard recover --slot ${formatSlots(slots)}\` first`,
+  )
 }
 
 /** Split moves into work and skips; throw on conflicts (another migration, wrong owner). */

@@ -5,6 +5,7 @@ import {writeFile} from 'node:fs/promises'
 import type {ClusterAdmin} from '../cluster/cluster-admin.js'
 import type {ConnectionOptions} from '../cluster/connection.js'
 import {UsageError} from '../errors.js'
+import {assertNoOpenSlots} from '../migration/preflight.js'
 import {planDrain, planMove, planRebalance, serializePlan, type BalanceBy, type Plan} from '../planner/index.js'
 import {selectNode} from '../topology/node-selector.js'
 import {formatSlots, SLOT_COUNT} from '../topology/slot-set.js'
@@ -89,6 +90,7 @@ export function parseWeights(t: Topology, values: readonly string[] | undefined)
 export async function makePlan(admin: ClusterAdmin, t: Topology, goal: PlanGoal, o: {slotKeys?: number[]} = {}): Promise<Plan> {
   // Resolve names first: a typo is a usage error before anything is read.
   const resolved = resolveGoal(t, goal)
+  if (goal.kind !== 'move') assertNoOpenSlots(t, `plan a ${goal.kind}`)
   const slotKeys = o.slotKeys ?? (await readSlotKeys(admin, t))
   return resolved(slotKeys)
 }

@@ -23,6 +23,8 @@ export interface StatusDocument {
   open: Array<{slot: number; node: string; state: 'migrating' | 'importing'; peer: string}>
   uncovered: string
   uncoveredCount: number
+  /** Copies of open-slot markers on replicas (Valkey 8+), with whether the primary shows the same. */
+  replicaCopies: Array<{slot: number; node: string; state: 'migrating' | 'importing'; peer: string; matchesPrimary: boolean}>
   agree: boolean
   disagreements: Array<{node: string; slots: string}>
   unreachable: Array<{address: string; error?: string}>
@@ -68,6 +70,12 @@ export function statusOf(t: Topology): StatusDocument {
       .filter((n) => n.role === 'replica')
       .map((r) => ({id: r.id, hostname: r.hostname, address: r.address, primary: r.primaryId ? name(r.primaryId) : undefined, reachable: r.reachable})),
     open: t.open.map((o) => ({slot: o.slot, node: name(o.nodeId), state: o.state, peer: name(o.peerId)})),
+    // Valkey 8+ replicas' copies of their primary's markers: shown, never counted as open slots
+    replicaCopies: t.replicaCopies.map((o) => {
+      const primary = t.nodes.find((n) => n.id === o.nodeId)?.primaryId
+      const matches = t.open.some((p) => p.nodeId === primary && p.slot === o.slot && p.state === o.state && p.peerId === o.peerId)
+      return {slot: o.slot, node: name(o.nodeId), state: o.state, peer: name(o.peerId), matchesPrimary: matches}
+    }),
     uncovered: formatSlots(t.uncovered),
     uncoveredCount: t.uncovered.length,
     agree: t.disagreements.length === 0,

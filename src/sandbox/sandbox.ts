@@ -15,6 +15,7 @@ import {SLOT_COUNT} from './keyslot.js'
 import {busyNodePorts, findFreeNodePort} from './ports.js'
 import {isPidAlive, isSandboxProcess, sleep, waitForExit} from './process.js'
 import {locateRedisServer} from './redis-binary.js'
+import {serverEnv} from './server-modules.js'
 import {sandboxConnection} from './sandbox-connection.js'
 import {seedKeys, type SeedResult} from './seed.js'
 import {readSandboxState, removeSandboxState, sandboxStatePath, type SandboxNodeState, type SandboxState, writeSandboxState} from './state.js'
@@ -173,7 +174,8 @@ function spawnNode(redisServer: string, spec: NodeSpec, state: Pick<SandboxState
   let child
   try {
     // Only the config file path on the command line: `ps` must never show the password.
-    child = spawn(redisServer, [confPath], {cwd: spec.dir, detached: true, stdio: ['ignore', fd, fd]})
+    const extraEnv = serverEnv(redisServer)
+    child = spawn(redisServer, [confPath], {cwd: spec.dir, detached: true, stdio: ['ignore', fd, fd], env: extraEnv ? {...process.env, ...extraEnv} : process.env})
   } finally {
     closeSync(fd)
   }

@@ -52,7 +52,13 @@ export interface Topology {
   nodes: TopoNode[]
   /** owner node id per slot (consensus), or null when nobody owns it. */
   owners: Array<string | null>
+  /** Open slots as the primaries report them on their own myself line: the slots' open state. */
   open: OpenSlotMark[]
+  /**
+   * Copies of their primary's markers that Valkey 8+ replicas show on their own myself line
+   * (DESIGN.md §1): reported as copies, never counted as open slots, never acted on.
+   */
+  replicaCopies: OpenSlotMark[]
   uncovered: number[]
   disagreements: Disagreement[]
   /** Identity of the cluster: derived from the sorted ids of its primaries' first-seen nodes. */
@@ -107,13 +113,18 @@ export function buildTopology(views: readonly NodeView[]): Topology {
   nodes.sort((a, b) => compareAddress(a, b))
 
   const open: OpenSlotMark[] = []
+  const replicaCopies: OpenSlotMark[] = []
   for (const {line} of selfLines.values()) {
-    for (const [slot, peer] of line.migrating) open.push({slot, nodeId: line.id, state: 'migrating', peerId: peer})
-    for (const [slot, peer] of line.importing) open.push({slot, nodeId: line.id, state: 'importing', peerId: peer})
+    // A slot's open state is its primaries' state; a replica's markers are copies of its primary's.
+    const into = line.role === 'primary' ? open : replicaCopies
+    for (const [slot, peer] of line.migrating) into.push({slot, nodeId: line.id, state: 'migrating', peerId: peer})
+    for (const [slot, peer] of line.importing) into.push({slot, nodeId: line.id, state: 'importing', peerId: peer})
   }
-  open.sort((a, b) => a.slot - b.slot || (a.nodeId < b.nodeId ? -1 : 1))
+  const markOrder = (a: OpenSlotMark, b: OpenSlotMark) => a.slot - b.slot || (a.nodeId < b.nodeId ? -1 : 1)
+  open.sort(markOrder)
+  replicaCopies.sort(markOrder)
 
-  return {nodes, owners, open, uncovered, disagreements, clusterId: clusterIdentity(nodes)}
+  return {nodes, owners, open, replicaCopies, uncovered, disagreements, clusterId: clusterIdentity(nodes)}
 }
 
 /** A run of slots lo..hi owned by ids[owner]. */

@@ -20,7 +20,7 @@ function node(id: string, host: string, port: number, hostname?: string, role: T
 }
 
 function topology(nodes: TopoNode[]): Topology {
-  return {nodes, owners: [], open: [], uncovered: [], disagreements: [], clusterId: '0000000000000000'}
+  return {nodes, owners: [], open: [], replicaCopies: [], uncovered: [], disagreements: [], clusterId: '0000000000000000'}
 }
 
 const N1 = node('abc1000000000000000000000000000000000001', '127.0.0.1', 30001, 'nodeA')

@@ -44,7 +44,7 @@ export function topology(specs: PrimarySpec[]): Topology {
     }
   })
   nodes.sort((a, b) => a.port - b.port)
-  return {nodes, owners, open: [], uncovered: owners.flatMap((o, s) => (o === null ? [s] : [])), disagreements: [], clusterId: clusterIdentity(nodes)}
+  return {nodes, owners, open: [], replicaCopies: [], uncovered: owners.flatMap((o, s) => (o === null ? [s] : [])), disagreements: [], clusterId: clusterIdentity(nodes)}
 }
 
 function node(id: string, port: number, role: 'primary' | 'replica', slots: number[], hostname: string | undefined, failed: boolean): TopoNode {

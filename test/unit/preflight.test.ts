@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {EXIT, PreconditionError, ReshardError, SlotAlreadyImportingError, SlotAlreadyMigratingError} from '../../src/errors.js'
-import {assertClusterReady, classifyMoves, type MoveSpec, otherPrimaries} from '../../src/migration/preflight.js'
+import {assertClusterReady, assertNoOpenSlots, classifyMoves, type MoveSpec, otherPrimaries} from '../../src/migration/preflight.js'
 import {SLOT_COUNT} from '../../src/topology/slot-set.js'
 import {type OpenSlotMark, type TopoNode, type Topology} from '../../src/topology/topology.js'
 
@@ -47,7 +47,7 @@ function topology(o: {open?: OpenSlotMark[]; owners?: Record<number, string | nu
     node(R, 30004, 'nodeR', {role: 'replica', primaryId: A, ...o.nodes?.[R]}),
   ]
   const uncovered = owners.flatMap((x, s) => (x === null ? [s] : []))
-  return {nodes, owners, open: o.open ?? [], uncovered, disagreements: [], clusterId: 'test'}
+  return {nodes, owners, open: o.open ?? [], replicaCopies: [], uncovered, disagreements: [], clusterId: 'test'}
 }
 
 const mig = (slot: number, nodeId: string, peerId: string): OpenSlotMark => ({slot, nodeId, state: 'migrating', peerId})
@@ -213,5 +213,24 @@ describe('otherPrimaries', () => {
     expect(otherPrimaries(topology(), A, B)).toEqual([C])
     expect(otherPrimaries(topology({nodes: {[C]: {reachable: false}}}), A, B)).toEqual([])
     expect(otherPrimaries(topology(), B, C)).toEqual([A])
+  })
+})
+
+describe('assertNoOpenSlots: a plan over the whole layout refuses open slots', () => {
+  it('passes a cluster with no open slot', () => {
+    expect(() => assertNoOpenSlots(topology(), 'plan a rebalance')).not.toThrow()
+  })
+
+  it('exit 3 naming the slots as ranges and pointing to recover', () => {
+    const e = thrown(() => assertNoOpenSlots(topology({open: [mig(10, A, B), imp(10, B, A), mig(11, A, B), mig(40, A, C)]}), 'plan a rebalance'))
+    expect(e).toBeInstanceOf(PreconditionError)
+    expect(e.exitCode).toBe(EXIT.PRECONDITION)
+    expect(e.message).toMatch(/3 slot\(s\) are open \(10-11,40;/)
+    expect(e.hint).toMatch(/reshard recover --slot 10-11,40/)
+  })
+
+  it('replicas\' copies of markers (Valkey 8+) are not open slots', () => {
+    const t = {...topology(), replicaCopies: [mig(10, R, B)]}
+    expect(() => assertNoOpenSlots(t, 'plan a drain')).not.toThrow()
   })
 })

@@ -148,6 +148,25 @@ describe('buildTopology: open marks', () => {
     ])
   })
 
+  it('takes Valkey 8+ replicas\' copies of their primary\'s markers as copies, not as open slots', () => {
+    // Valkey 8+: D (replica of A) and E (replica of B) show A's and B's markers on their own myself lines
+    const t = buildTopology(
+      views({
+        d: (text) => editLine(text, D, (l) => `${l} [100->-${B}]`),
+        e: (text) => editLine(text, E, (l) => `${l} [100-<-${A}]`),
+      }),
+    )
+    expect(t.open).toEqual([
+      {slot: 100, nodeId: A, state: 'migrating', peerId: B},
+      {slot: 100, nodeId: B, state: 'importing', peerId: A},
+    ])
+    // sorted by slot, then node id (E's id sorts before D's)
+    expect(t.replicaCopies).toEqual([
+      {slot: 100, nodeId: E, state: 'importing', peerId: A},
+      {slot: 100, nodeId: D, state: 'migrating', peerId: B},
+    ])
+  })
+
   it('has no marks when no myself line has any', () => {
     const t = buildTopology(
       views({
