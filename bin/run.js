@@ -5,7 +5,8 @@
 // its source for export names first).
 import {createRequire} from 'node:module'
 
-const {execute} = createRequire(import.meta.url)('@oclif/core/execute')
+const require = createRequire(import.meta.url)
+const {run} = require('@oclif/core/run')
 
 // The two checks the index would have made: a deleted working directory, and oclif's own
 // engines range (>=18; semver is not worth loading for it).
@@ -18,4 +19,19 @@ if (!/^(1|true|yes|y)$/i.test(process.env.OCLIF_DISABLE_ENGINE_WARNING ?? '') &&
   process.emitWarning(`Node version must be >=18.0.0 to use this CLI. Current node version: ${process.versions.node}`)
 }
 
-await execute({dir: import.meta.url})
+// What @oclif/core/execute does, except that under --json a failure no command caught (an unknown
+// command, say) is still one JSON document on stdout, as docs/ci.md promises for every failure.
+const argv = process.argv.slice(2)
+await run(argv, import.meta.url).then(
+  () => require('@oclif/core/flush').flush(),
+  (error) => {
+    if (argv.includes('--json') && error?.code !== 'EEXIT' && !error?.skipOclifErrorHandling) {
+      const exitCode = error?.oclif?.exit ?? 1
+      const message = String(error?.message ?? error).split('\n')[0]
+      process.stdout.write(JSON.stringify({ok: false, error: {kind: exitCode === 2 ? 'usage' : 'unexpected', message, exitCode}}, null, 2) + '\n')
+      process.exitCode = exitCode
+      return
+    }
+    return require('@oclif/core/handle').handle(error)
+  },
+)
