@@ -8,7 +8,7 @@ import {paint} from './colour.js'
 import {EventLines, finishLine} from './event-lines.js'
 import type {Reporter} from './progress.js'
 import {screenWidth, truncate} from './tables.js'
-import {percent, short, Tally, type PairTally} from './tally.js'
+import {percent, short, shortOf, Tally, type PairTally} from './tally.js'
 
 const STATE_WIDTH = 10 // "finalizing"
 
@@ -25,8 +25,8 @@ export function barLayout(width: number, keysTotal: number, slotsTotal: number, 
   // "100% " keys " keys, " slots " slots, " rate " keys/s, ETA " eta
   const overallText = 5 + keysW + 7 + slotsW + 8 + 5 + 13 + 6
   const overallBar = Math.max(10, Math.min(30, width - 1 - overallText))
-  // "  " label " " bar " 100% " keys " keys, slot 16383 " state
-  const pairText = 2 + 1 + 6 + keysW + 12 + STATE_WIDTH
+  // "  " label " " bar " " "100% " keys " keys, slot " "16383 " state
+  const pairText = 2 + 1 + 1 + 5 + keysW + 12 + 6 + STATE_WIDTH
   const widest = Math.max(0, ...labels.map((l) => l.length))
   const pairLabel = Math.min(widest, Math.max(12, width - pairText - 10))
   const pairBar = Math.max(6, Math.min(20, width - pairText - pairLabel))
@@ -44,7 +44,7 @@ export function attachBars(bus: EventBus, out: NodeJS.WritableStream, names: (id
   let timer: NodeJS.Timeout | undefined
   const lines = new EventLines((s) => (multi ? multi.log(s + '\n') : out.write(s + '\n')))
   const label = (p: PairTally) => truncate(`${names(p.from)} -> ${names(p.to)}`, layout!.pairLabel).padEnd(layout!.pairLabel)
-  const keysText = (keys: number, total: number) => `${short(keys)}/${short(Math.max(total, keys))}`
+  const keysText = (keys: number, total: number) => shortOf(keys, total)
   const redraw = () => {
     if (!multi || !overall || !layout) return
     const rate = t.dryRun ? '-' : short(t.rate())

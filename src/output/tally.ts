@@ -106,3 +106,11 @@ export function short(n: number): string {
   if (n < 999_500) return `${Math.round(n / 1000)}k`
   return n < 10_000_000 ? `${(n / 1e6).toFixed(2)}M` : `${(n / 1e6).toFixed(1)}M`
 }
+
+/** "3.5k/12.2k": a count and its total in the total's unit, so the two read alike. */
+export function shortOf(n: number, total: number): string {
+  const t = Math.max(n, total)
+  if (t < 10_000) return `${n}/${t}`
+  const [div, unit, digits] = t < 999_500 ? [1000, 'k', t < 100_000 ? 1 : 0] : [1e6, 'M', t < 10_000_000 ? 2 : 1]
+  return `${n === 0 ? '0' : (n / div).toFixed(digits) + unit}/${short(t)}`
+}
