@@ -41,7 +41,8 @@ if (!/^(1|true|yes|y)$/i.test(process.env.OCLIF_DISABLE_ENGINE_WARNING ?? '') &&
 // drops what a slow reader has not taken from the pipe yet (everything past its 64 KiB buffer), and
 // (2) after a success, wait at most 10 s for stdout to drain and then fail with an unhandled
 // "timed out" (exit 1, a stack trace, the document cut). Here the process waits for its output to
-// drain, however slow the reader, and then exits with the command's code.
+// drain, however slow the reader, and then exits with the command's code. Under --json a failure
+// no command caught is still one JSON document on stdout, as docs/ci.md promises for every failure.
 const {run} = require('@oclif/core/run')
 const handleModule = require('@oclif/core/handle')
 const drained = (stream) =>
@@ -55,9 +56,18 @@ handleModule.Exit.exit = (code = 0) => {
   process.exitCode = code
   Promise.all([drained(process.stdout), drained(process.stderr)]).then(() => process.exit(code))
 }
+const argv = process.argv.slice(2)
 try {
-  await run(process.argv.slice(2), import.meta.url)
+  await run(argv, import.meta.url)
   await Promise.all([drained(process.stdout), drained(process.stderr)])
 } catch (error) {
-  await handleModule.handle(error)
+  if (argv.includes('--json') && error?.code !== 'EEXIT' && !error?.skipOclifErrorHandling) {
+    const exitCode = error?.oclif?.exit ?? 1
+    const message = String(error?.message ?? error).split('\n')[0]
+    process.stdout.write(JSON.stringify({ok: false, error: {kind: exitCode === 2 ? 'usage' : 'unexpected', message, exitCode}}, null, 2) + '\n')
+    process.exitCode = exitCode
+    await Promise.all([drained(process.stdout), drained(process.stderr)])
+  } else {
+    await handleModule.handle(error)
+  }
 }

@@ -1,5 +1,6 @@
 // Typed errors, each with an exit code from the one table (DESIGN.md §4) and a next step.
 // Commands never print stack traces for these: the base command renders `message` and `hint`.
+import {groupedSlots} from './output/slot-list.js'
 
 export const EXIT = {
   OK: 0,
@@ -132,7 +133,8 @@ export interface OpenSlot {
 export class LeftOpenError extends ReshardError {
   readonly open: OpenSlot[]
   constructor(kind: string, reason: string, open: OpenSlot[], resumeCommand?: string, firstStep?: string) {
-    const list = open.map((o) => `${o.slot} (${o.state})`).join(', ')
+    // one entry per run of slots in the same state: "0-202 (203 slots, streaming)"
+    const list = groupedSlots(open, (o) => o.slot, (o) => o.state).join(', ')
     const message = open.length > 0 ? `${reason}; slots left open: ${list}` : reason
     const next =
       open.length > 0

@@ -5,6 +5,8 @@ import {recover, type RecoverDocument} from '../operations/recover.js'
 import {openSession} from '../operations/session.js'
 import {attachReporter, chooseReporterMode} from '../output/progress.js'
 import {paint} from '../output/colour.js'
+import {describeFound} from '../output/recover-render.js'
+import {slotSummary} from '../output/slot-list.js'
 import {parseSlots} from '../topology/slot-set.js'
 import {nameOf} from '../topology/topology.js'
 import {BaseCommand} from '../cli/base-command.js'
@@ -50,9 +52,7 @@ ${EXIT_CODE_HELP}`
       engine: engineOptionsFrom(this.flags as unknown as Record<string, unknown>),
       confirm: async (found) => {
         if (!this.json) {
-          for (const d of found) {
-            this.log(`slot ${d.slot}: ${d.case}${d.source ? ` (${name(d.source)} -> ${name(d.target)})` : d.target ? ` (owner ${name(d.target)})` : ''}${d.holders.length ? `, keys on ${d.holders.map((h) => `${name(h.id)}: ${h.keys}`).join(', ')}` : ''}${d.reason ? ` - ${d.reason}` : ''}`)
-          }
+          for (const line of describeFound(found, name)) this.log(line)
         }
         if (this.flags.yes || this.flags['dry-run']) return true
         if (!this.interactive) throw new UsageError('refusing to change the cluster without --yes: stdin is not a terminal', 'add --yes, or --dry-run to preview')
@@ -65,8 +65,9 @@ ${EXIT_CODE_HELP}`
     })
     if (!this.json) {
       if (doc.slots.length === 0) this.log(paint.green('nothing to recover: no open slot, no orphaned key, no uncovered slot'))
-      else this.log(paint.green(`${doc.dryRun ? 'dry run: would repair' : 'repaired'} ${doc.slots.length} slot(s)`))
+      else this.log(paint.green(`${doc.dryRun ? 'dry run: would repair' : 'repaired'} ${slotSummary(doc.slots.map((x) => x.slot))}`))
     }
     return doc
   }
 }
+

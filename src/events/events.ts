@@ -34,7 +34,6 @@ export interface KeysMoved {
   to: string
   /** Keys moved by this batch. */
   count: number
-  bytes?: number
   /** Keys moved in this slot so far. */
   slotMoved: number
   slotTotal: number
@@ -58,6 +57,7 @@ export interface SlotDone {
   from: string
   to: string
   keys: number
+  /** Wall-clock from opening the slot (IMPORTING on the target) to its last SETSLOT NODE. */
   ms: number
 }
 export interface SlotFailed {

@@ -51,6 +51,8 @@ export class PairMover implements PairStrategy {
   /** One measured batch size for the whole pair: what was learned on one slot serves the next. */
   private readonly sizer: BatchSizer
   private results = new Map<number, SlotResult>()
+  /** When each slot left 'pending' (opened), for slot-done.ms. */
+  private openedAt = new Map<number, number>()
 
   constructor(
     private readonly ctx: Ctx,
@@ -70,6 +72,7 @@ export class PairMover implements PairStrategy {
   private setState(slot: number, state: SlotState, keysTotal: number): void {
     const m = this.machines.get(slot)!
     if (m.state === state) return
+    if (m.state === 'pending') this.openedAt.set(slot, Date.now())
     m.to(state)
     const r = this.results.get(slot)!
     r.state = state
@@ -318,7 +321,7 @@ export class PairMover implements PairStrategy {
     await checkNoLoss(fctx, okMoves)
     for (const m of okMoves) {
       this.setState(m.slot, 'complete', this.results.get(m.slot)!.keys)
-      bus.emit({type: 'slot-done', slot: m.slot, from, to, keys: this.results.get(m.slot)!.keys, ms: 0})
+      bus.emit({type: 'slot-done', slot: m.slot, from, to, keys: this.results.get(m.slot)!.keys, ms: Date.now() - (this.openedAt.get(m.slot) ?? Date.now())})
     }
   }
 }

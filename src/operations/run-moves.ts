@@ -87,7 +87,8 @@ export async function runMoves(i: RunMovesInput): Promise<{result: RunResult; do
   const document: MoveRunDocument = {
     ok: result.ok,
     dryRun: session.admin.dryRun,
-    moved: result.slots.map((r) => ({slot: r.slot, from: label(r.from), to: label(r.to), outcome: r.outcome, state: r.state, keys: r.keys, mechanism: r.mechanism, error: r.error})),
+    // a dry run changed nothing: its slots are planned, still pending
+    moved: result.slots.map((r) => ({slot: r.slot, from: label(r.from), to: label(r.to), ...(session.admin.dryRun && r.outcome === 'done' ? {outcome: 'planned', state: 'pending'} : {outcome: r.outcome, state: r.state}), keys: r.keys, mechanism: r.mechanism, error: r.error})),
     skipped: skipped.map((s) => ({slot: s.slot, reason: s.reason})),
     keys: result.keys,
     ms: result.ms,

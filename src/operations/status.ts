@@ -4,6 +4,7 @@ import type {ClusterAdmin} from '../cluster/cluster-admin.js'
 import type {ConnectionOptions} from '../cluster/connection.js'
 import {RedisClusterAdmin} from '../cluster/redis-admin.js'
 import {runningAsmTasks, type RunningAsmTask} from './asm-tasks.js'
+import {slotArgument, slotSummary} from '../output/slot-list.js'
 import {formatSlots, SLOT_COUNT} from '../topology/slot-set.js'
 import {nameOf, primaries, replicasOf, shortName, type Topology} from '../topology/topology.js'
 
@@ -63,20 +64,27 @@ export function statusOf(t: Topology, tasks: readonly RunningAsmTask[] = []): St
   for (const u of t.nodes.filter((n) => !n.reachable)) problems.push(`node ${shortName(u)} (${u.address}) is unreachable${u.error ? `: ${u.error}` : ''}`)
   for (const f of t.nodes.filter((n) => n.failed && n.reachable)) problems.push(`node ${shortName(f)} is flagged as failing`)
   const openSlots = [...new Set(t.open.map((o) => o.slot))]
+  // one line per node, state and peer, its slots as ranges: 203 open slots are 2 lines, not 406
+  const openMark = (o: Topology['open'][number]) => `${o.state.toUpperCase()} on ${name(o.nodeId)} (${o.state === 'migrating' ? 'to' : 'from'} ${name(o.peerId)})`
+  const byMark = new Map<string, number[]>()
   for (const o of t.open) {
-    problems.push(`slot ${o.slot} is ${o.state.toUpperCase()} on ${name(o.nodeId)} (${o.state === 'migrating' ? 'to' : 'from'} ${name(o.peerId)})`)
+    const k = openMark(o)
+    byMark.set(k, byMark.get(k) ?? [])
+    byMark.get(k)!.push(o.slot)
   }
-  if (t.uncovered.length > 0) problems.push(`${t.uncovered.length} slot(s) are not covered by any primary: ${formatSlots(t.uncovered)}`)
-  for (const d of t.disagreements) problems.push(`node ${name(d.nodeId)} disagrees on the owner of slot(s) ${formatSlots(d.slots)}`)
+  for (const [mark, slots] of byMark) problems.push(slots.length === 1 ? `slot ${slots[0]} is ${mark}` : `slots ${slotSummary(slots)} are ${mark}`)
+  if (t.uncovered.length > 0) problems.push(`slots not covered by any primary: ${slotSummary(t.uncovered)}`)
+  for (const d of t.disagreements) problems.push(`node ${name(d.nodeId)} disagrees on the owner of slots ${slotSummary(d.slots)}`)
   // A running atomic migration is a migration in progress: not healthy, and not orphaned keys.
   for (const x of tasks) {
     const what = `atomic slot migration in progress: slot(s) ${formatSlots(x.slots)} ${name(x.source)} -> ${name(x.target)} (state ${x.state})`
     problems.push(x.stuck ? `${what}, failing after ${x.retries} retries: ${x.error || 'no message'}; cancel it with: reshard recover` : what)
   }
   const unserved = unservedSlots(t)
-  if (unserved.length > 0) problems.push(`${unserved.length} slot(s) are served by no node (each node names another as owner): ${formatSlots(unserved)}`)
+  if (unserved.length > 0) problems.push(`slots served by no node (each node names another as owner): ${slotSummary(unserved)}`)
   const toRecover = [...new Set([...openSlots, ...t.uncovered, ...unserved])].sort((a, b) => a - b)
-  if (toRecover.length > 0) problems.push(`fix the ${openSlots.length > 0 ? 'open' : 'uncovered'} slots with: reshard recover --slot ${formatSlots(toRecover)}`)
+  const arg = slotArgument(toRecover)
+  if (toRecover.length > 0) problems.push(`fix the ${openSlots.length > 0 ? 'open' : 'uncovered'} slots with: reshard recover${arg ? ` --slot ${arg}` : ''}`)
   return {
     cluster: t.clusterId,
     healthy: problems.length === 0,

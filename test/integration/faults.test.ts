@@ -229,7 +229,7 @@ describe('faults during a move', () => {
     observed['sigint-twice'] = {exitedWhileStuck, messages: end.stderr.split('\n').filter((l) => l && !l.startsWith('{')), marks: await openMarks()}
     expect(exitedWhileStuck, 'the second SIGINT did not exit at once').toBe(true)
     expectCode(end, 5, 'move interrupted twice')
-    expect(end.stderr).toMatch(/interrupted by SIGINT; slots left open: 700 \(streaming\)/)
+    expect(end.stderr).toMatch(/interrupted by SIGINT; slots left open: 700 \(1 slot, streaming\)/)
     expect(end.stderr).toMatch(/reshard recover/)
     const rec = await runCli(['recover', '--yes'], {env: cluster.env})
     expectCode(rec, 0, 'recover after double SIGINT')

@@ -22,7 +22,7 @@ describe('output without a terminal', () => {
     expect(r.stderr).not.toMatch(ESC)
     expect(r.stdout).toMatch(/^moving 200 slot\(s\), \d+ keys$/m)
     expect(r.stdout).toMatch(/^  nodeA -> nodeB: 200 slot\(s\), \d+ keys$/m)
-    expect(r.stdout).toMatch(/^progress: 200\/200 slots, \d+\/\d+ keys, \d+ keys\/s/m)
+    expect(r.stdout).toMatch(/^progress: 100%, (\d+)\/\1 keys, 200\/200 slots, \d+ keys\/s, eta 0s$/m)
     expect(r.stdout).toMatch(/^done: 200 slot\(s\) moved, \d+ keys in [\d.]+ s \(\d+ keys\/s\)$/m)
   })
 
@@ -30,7 +30,7 @@ describe('output without a terminal', () => {
     const r = await runCli(['rebalance', '--threshold', '0', '--yes'], {env: cluster.env})
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout + r.stderr).not.toMatch(ESC)
-    expect(r.stdout).toMatch(/^progress: \d+\/\d+ slots/m)
+    expect(r.stdout).toMatch(/^progress: \d+%, \d+\/\d+ keys, \d+\/\d+ slots/m)
     expect(r.stdout).toMatch(/^done: \d+ slot\(s\) moved/m)
   })
 

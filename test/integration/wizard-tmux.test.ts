@@ -1,77 +1,9 @@
 // The built CLI's wizard in a real terminal (tmux), against a sandbox cluster: a move chosen by
 // range, and Ctrl-C at the confirmation (exit 130, cluster unchanged).
-import {execFileSync} from 'node:child_process'
-import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
 import {Redis} from 'ioredis'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {clusterNodesOfAll, REPO_ROOT, startTestCluster, type TestCluster} from './helpers/cluster.js'
-
-const hasTmux = (() => {
-  try {
-    execFileSync('tmux', ['-V'], {stdio: 'ignore'})
-    return true
-  } catch {
-    return false
-  }
-})()
-
-class Terminal {
-  private readonly socket = `reshard-test-${process.pid}-${Math.floor(Math.random() * 1e6)}`
-  private readonly session = 'wiz'
-  readonly dir = mkdtempSync(join(tmpdir(), 'reshard-tmux-'))
-  private readonly exitFile = join(this.dir, 'exit')
-
-  start(env: NodeJS.ProcessEnv): void {
-    const script = join(this.dir, 'run.sh')
-    const exports = Object.entries(env)
-      .filter(([k, v]) => v !== undefined && /^(RESHARD_|REDISCLI_AUTH|PATH|HOME|NO_COLOR)/.test(k))
-      .map(([k, v]) => `export ${k}='${String(v).replace(/'/g, `'\\''`)}'`)
-    writeFileSync(script, `#!/bin/sh\n${exports.join('\n')}\ncd '${REPO_ROOT}'\nnode bin/run.js wizard\necho $? > '${this.exitFile}'\nsleep 60\n`, {mode: 0o700})
-    this.tmux('new-session', '-d', '-s', this.session, '-x', '160', '-y', '60', script)
-  }
-
-  private tmux(...args: string[]): string {
-    return execFileSync('tmux', ['-L', this.socket, ...args], {encoding: 'utf8'})
-  }
-
-  screen(): string {
-    return this.tmux('capture-pane', '-p', '-S', '-200', '-t', this.session)
-  }
-
-  keys(...keys: string[]): void {
-    this.tmux('send-keys', '-t', this.session, ...keys)
-  }
-
-  async waitFor(text: string | RegExp, timeoutMs = 20_000): Promise<string> {
-    const deadline = Date.now() + timeoutMs
-    for (;;) {
-      const s = this.screen()
-      if (typeof text === 'string' ? s.includes(text) : text.test(s)) return s
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${String(text)}; screen:\n${s}`)
-      await new Promise((r) => setTimeout(r, 100))
-    }
-  }
-
-  async exitCode(timeoutMs = 30_000): Promise<number> {
-    const deadline = Date.now() + timeoutMs
-    while (!existsSync(this.exitFile)) {
-      if (Date.now() > deadline) throw new Error(`the wizard did not exit; screen:\n${this.screen()}`)
-      await new Promise((r) => setTimeout(r, 100))
-    }
-    return Number(readFileSync(this.exitFile, 'utf8').trim())
-  }
-
-  stop(): void {
-    try {
-      this.tmux('kill-server')
-    } catch {
-      /* already gone */
-    }
-    rmSync(this.dir, {recursive: true, force: true})
-  }
-}
+import {clusterNodesOfAll, startTestCluster, type TestCluster} from './helpers/cluster.js'
+import {hasTmux, Terminal} from './helpers/tmux.js'
 
 describe.skipIf(!hasTmux)('wizard in a terminal', () => {
   let cluster: TestCluster
@@ -85,7 +17,7 @@ describe.skipIf(!hasTmux)('wizard in a terminal', () => {
   it('moves slots chosen by range to a chosen target, showing the plan and the equivalent command', async () => {
     const term = new Terminal()
     try {
-      term.start(cluster.env)
+      term.start(cluster.env, ['wizard'])
       await term.waitFor('What do you want to do?')
       term.keys('Enter') // Move slots
       await term.waitFor('Move slots from which primary?')
@@ -139,7 +71,7 @@ describe.skipIf(!hasTmux)('wizard in a terminal', () => {
     const before = await clusterNodesOfAll(cluster)
     const term = new Terminal()
     try {
-      term.start(cluster.env)
+      term.start(cluster.env, ['wizard'])
       await term.waitFor('What do you want to do?')
       term.keys('Enter')
       await term.waitFor('Move slots from which primary?')
@@ -165,7 +97,7 @@ describe.skipIf(!hasTmux)('wizard in a terminal', () => {
     const before = await clusterNodesOfAll(cluster)
     const term = new Terminal()
     try {
-      term.start(cluster.env)
+      term.start(cluster.env, ['wizard'])
       await term.waitFor('What do you want to do?')
       term.keys('Enter')
       await term.waitFor('Move slots from which primary?')
@@ -193,7 +125,7 @@ describe.skipIf(!hasTmux)('wizard in a terminal', () => {
     const bare = await cluster.startBareNode()
     let term = new Terminal()
     try {
-      term.start(cluster.env)
+      term.start(cluster.env, ['wizard'])
       await term.waitFor('What do you want to do?')
       term.keys('Down', 'Down', 'Down', 'Enter') // Add a node
       await term.waitFor('Address of the new node')
@@ -211,7 +143,7 @@ describe.skipIf(!hasTmux)('wizard in a terminal', () => {
     for (const text of Object.values(seen)) expect(text).toContain(`:${bare.port}@`)
     term = new Terminal()
     try {
-      term.start(cluster.env)
+      term.start(cluster.env, ['wizard'])
       await term.waitFor('What do you want to do?')
       term.keys('Down', 'Down', 'Down', 'Down', 'Enter') // Remove a node
       await term.waitFor('Remove which node?')

@@ -118,11 +118,21 @@ describe('LeftOpenError', () => {
 
   it('lists the open slots in the message and names `reshard recover` in the hint', () => {
     const e = new LeftOpenError('interrupted', 'interrupted by SIGINT', open)
-    expect(e.message).toBe('interrupted by SIGINT; slots left open: 100 (migrating), 200 (importing)')
+    expect(e.message).toBe('interrupted by SIGINT; slots left open: 100 (1 slot, migrating), 200 (1 slot, importing)')
     expect(e.hint).toBe('run `reshard recover` to finish them')
     expect(e.open).toBe(open)
     expect(e.exitCode).toBe(5)
     expect(e.toJSON()).toMatchObject({kind: 'interrupted', exitCode: 5, open})
+  })
+
+  it('compresses many open slots into ranges with counts, one entry per state', () => {
+    const many: OpenSlot[] = [
+      ...Array.from({length: 203}, (_, i) => ({slot: i, state: 'streaming', source: 'a', target: 'b'})),
+      {slot: 203, state: 'importing', source: 'a', target: 'b'},
+      {slot: 500, state: 'streaming', source: 'a', target: 'b'},
+    ]
+    const e = new LeftOpenError('interrupted', 'interrupted by SIGINT', many)
+    expect(e.message).toBe('interrupted by SIGINT; slots left open: 0-202,500 (204 slots, streaming), 203 (1 slot, importing)')
   })
 
   const hints: Array<[string, OpenSlot[], string | undefined, string | undefined, string | undefined]> = [
