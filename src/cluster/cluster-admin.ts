@@ -74,8 +74,9 @@ export interface ClusterAdmin extends AsmAdmin {
   canonical(nodeId: string, keys: readonly Buffer[]): Promise<Array<Buffer | null | undefined>>
   /** Raw CLUSTER NODES text of one node. */
   clusterNodes(nodeId: string): Promise<string>
-  /** The node's epochs (CLUSTER INFO): currentEpoch (the highest it has seen) and its own configEpoch. */
-  epochs(nodeId: string): Promise<{current: number; config: number}>
+  /** The node's epochs (CLUSTER INFO): currentEpoch (the highest it has seen) and its own configEpoch;
+   *  `replica`: the node is a replica now (its configEpoch is then its primary's). */
+  epochs(nodeId: string): Promise<{current: number; config: number; replica: boolean}>
   /** CLUSTER BUMPEPOCH: the reply ("BUMPED n" or "STILL n"). */
   bumpEpoch(nodeId: string): Promise<string>
   /** Whether the node answers PING. */

@@ -91,7 +91,7 @@ export class DryRunAdmin implements ClusterAdmin {
     return this.real.clusterNodes(nodeId)
   }
 
-  epochs(nodeId: string): Promise<{current: number; config: number}> {
+  epochs(nodeId: string): Promise<{current: number; config: number; replica: boolean}> {
     return this.real.epochs(nodeId)
   }
 

@@ -3,6 +3,7 @@
 import type {Redis} from 'ioredis'
 import {ConnectionError} from '../errors.js'
 import {buildMigrateArgs} from '../migration/migrate-args.js'
+import {parseClusterNodes} from '../topology/cluster-nodes.js'
 import {nameOf, nodeById, type Topology} from '../topology/topology.js'
 import {getSlotMigrations, migrationStatus, rangeArgs, readFlavour} from './asm-commands.js'
 import type {AsmFlavour, AsmTask, ChannelOptions, ClusterAdmin, MigrateBatch, MigrationChannel, MigrateOptions, MigrateOutcome, MigrateResult, SetSlotOp} from './cluster-admin.js'
@@ -379,12 +380,15 @@ export class RedisClusterAdmin implements ClusterAdmin {
     return String(await c.call('CLUSTER', 'NODES'))
   }
 
-  epochs(nodeId: string): Promise<{current: number; config: number}> {
+  epochs(nodeId: string): Promise<{current: number; config: number; replica: boolean}> {
     return within(
       (async () => {
-        const info = String(await (await this.client(nodeId)).call('CLUSTER', 'INFO'))
-        const num = (k: string) => Number(new RegExp(`^${k}:(\\d+)`, 'm').exec(info)?.[1] ?? NaN)
-        return {current: num('cluster_current_epoch'), config: num('cluster_my_epoch')}
+        const c = await this.client(nodeId)
+        const [info, nodes] = await Promise.all([c.call('CLUSTER', 'INFO'), c.call('CLUSTER', 'NODES')])
+        const num = (k: string) => Number(new RegExp(`^${k}:(\\d+)`, 'm').exec(String(info))?.[1] ?? NaN)
+        // a replica reports its primary's config epoch as its own (cluster_my_epoch)
+        const me = parseClusterNodes(String(nodes)).find((l) => l.myself)
+        return {current: num('cluster_current_epoch'), config: num('cluster_my_epoch'), replica: me?.role === 'replica'}
       })(),
       ADMIN_TIMEOUT_MS,
       `node ${this.label(nodeId)}`,

@@ -9,6 +9,7 @@ import {startRedis, startValkey, taskFailure, toRanges, phaseOf, type AsmHandle}
 import type {EngineOptions} from './options.js'
 import type {SlotResult} from './pair-mover.js'
 import type {ClassifiedMove} from './preflight.js'
+import {parseClusterNodes} from '../topology/cluster-nodes.js'
 import {SlotMachine, type SlotState} from './slot-state.js'
 import type {StopControl} from './stop-control.js'
 import type {PairStrategy} from './strategy.js'
@@ -213,6 +214,9 @@ export class AtomicMover implements PairStrategy {
       for (;;) {
         const left = (await admin.countKeys(from, this.slots)).reduce((a, n) => a + n, 0)
         if (left === 0) break
+        // a source whose last slots left may have turned into a replica of the new owner
+        // (cluster-allow-replica-migration, e.g. a drain): its keys are then its primary's copies
+        if (await this.sourceIsReplica()) break
         if (Date.now() > deadline) {
           this.end('failed', `the server reported success, but the source still holds ${left} key(s) of the slots`)
           throw new AsmError(`atomic slot migration finished, but ${this.ctx.fromLabel} still holds ${left} key(s) of the moved slots`, 'run `reshard check` and `reshard recover`')
@@ -235,6 +239,15 @@ export class AtomicMover implements PairStrategy {
     }
     this.advance('complete')
     for (const slot of this.slots) bus.emit({type: 'slot-done', slot, from, to, keys: this.results.get(slot)!.keys, ms: 0})
+  }
+
+  private async sourceIsReplica(): Promise<boolean> {
+    try {
+      const me = parseClusterNodes(await this.ctx.admin.clusterNodes(this.ctx.from)).find((l) => l.myself)
+      return me?.role === 'replica'
+    } catch {
+      return false
+    }
   }
 
   /** After an error while watching: a task that ended rolled back (nothing open); one still running stays open. */

@@ -49,9 +49,19 @@ export class FinalizeGate {
       .map((n) => n.id)
   }
 
+  /**
+   * Epochs of the primaries, as each says now. A node that has turned into a replica since the
+   * topology was read (the last slot of a drained primary left it: cluster-allow-replica-migration)
+   * is left out: it claims no slot, and it reports its primary's config epoch as its own.
+   */
   private async epochs(ids: string[]): Promise<Map<string, {current: number; config: number}>> {
     const out = new Map<string, {current: number; config: number}>()
-    await Promise.all(ids.map(async (id) => out.set(id, await this.admin.epochs(id))))
+    await Promise.all(
+      ids.map(async (id) => {
+        const e = await this.admin.epochs(id)
+        if (!e.replica) out.set(id, e)
+      }),
+    )
     return out
   }
 
@@ -70,8 +80,8 @@ export class FinalizeGate {
     if (this.admin.dryRun) return
     await this.settle(target)
     await this.until(async () => {
-      const ids = this.primaryIds()
-      const e = await this.epochs(ids)
+      const e = await this.epochs(this.primaryIds())
+      const ids = [...e.keys()]
       const seen = new Map<number, string>()
       for (const id of ids) {
         const c = e.get(id)!.config
@@ -89,8 +99,8 @@ export class FinalizeGate {
   async confirm(target: string): Promise<void> {
     if (this.admin.dryRun) return
     await this.until(async () => {
-      const ids = this.primaryIds()
-      const e = await this.epochs(ids)
+      const e = await this.epochs(this.primaryIds())
+      const ids = [...e.keys()]
       const mine = e.get(target)!.config
       const above = ids.filter((id) => id !== target && e.get(id)!.config >= mine)
       if (above.length === 0) return undefined

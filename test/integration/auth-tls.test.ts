@@ -37,6 +37,9 @@ const RESHARD_ACL = [
   // the lease that keeps two runs apart (README "One run at a time")
   '+client|setname',
   '+client|list',
+  // finalization reads and, when needed, raises config epochs (README "Permissions")
+  '+cluster|info',
+  '+cluster|bumpepoch',
 ]
 
 function expectCode(r: CliResult, code: number, what: string): void {

@@ -15,7 +15,7 @@ import {auditKeys, clientsOf, closeClients, snapshotKeys, type KeySnapshot} from
 
 const SLOTS_PER_NODE = 24
 const KEYS_PER_SLOT = 3
-const BUDGET_MS = Number(process.env.RESHARD_STRESS_MS ?? 30_000)
+const BUDGET_MS = Number(process.env.RESHARD_STRESS_MS ?? 15_000)
 
 describe('epoch-safe finalization: parallel pairs where each node is a target and a source', () => {
   let cluster: TestCluster

@@ -16,6 +16,8 @@ interface FakeNode {
   current: number
   config: number
   importing: Set<number>
+  /** Turned into a replica of this primary (reports its config epoch as its own). */
+  replicaOf?: string
 }
 
 class EpochCluster {
@@ -47,7 +49,8 @@ class EpochCluster {
         await pause()
         this.tick()
         const n = this.nodes.get(id)!
-        return {current: n.current, config: n.config}
+        if (n.replicaOf) return {current: n.current, config: this.nodes.get(n.replicaOf)!.config, replica: true}
+        return {current: n.current, config: n.config, replica: false}
       },
       bumpEpoch: async (id: string) => (this.bump(this.nodes.get(id)!) ? 'BUMPED' : 'STILL'),
       setSlots: async (id: string, ops: readonly SetSlotOp[]) => {
@@ -59,7 +62,7 @@ class EpochCluster {
           if (op.nodeId !== id) {
             // the source (or another primary) is told: the new owner must be strictly the highest
             const t = this.nodes.get(op.nodeId!)!
-            const rival = [...this.nodes.values()].find((x) => x.id !== t.id && x.config >= t.config)
+            const rival = [...this.nodes.values()].find((x) => x.id !== t.id && !x.replicaOf && x.config >= t.config)
             if (rival) this.violations.push(`slot ${op.slot}: ${id} told while ${t.id} is at ${t.config} and ${rival.id} at ${rival.config}`)
           }
         }
@@ -128,6 +131,18 @@ describe('FinalizeGate: the target holds the strictly highest epoch before anyon
     expect(c.violations).toEqual([])
     const epochs = [...c.nodes.values()].map((n) => n.config)
     expect(new Set(epochs).size).toBe(epochs.length)
+  })
+
+  it('a drained source that turned into a replica of the target (it reports the target\'s epoch) does not block the next finalization', async () => {
+    // drain: the source's last slots left, it became a replica of T (cluster-allow-replica-migration),
+    // yet the topology the run started from still lists it as a primary
+    const c = new EpochCluster({S: 7, T: 8, X: 3})
+    c.nodes.get('S')!.replicaOf = 'T'
+    c.nodes.get('T')!.importing.add(200)
+    const admin = c.admin()
+    const gate = new FinalizeGate(admin, () => c.topology(), 200, 1)
+    await finalizeSlots(ctxOf(c, admin, gate, 'X', 'T'), moves([200], 'X', 'T'), () => undefined)
+    expect(c.violations).toEqual([])
   })
 
   it('two primaries sharing an epoch (a pending collision) make it wait, then fail past the deadline', async () => {

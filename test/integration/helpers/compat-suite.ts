@@ -11,23 +11,28 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import type {Redis} from 'ioredis'
-import {connectNode} from '../../src/cluster/connection.js'
-import {isSandboxProcess} from '../../src/sandbox/process.js'
-import {REPO_ROOT, runCli, startTestCluster, type CliResult, type TestCluster, type TestNode} from './helpers/cluster.js'
-import {migrateKeys, openMarks, setSlot, writeSlotKeys} from './helpers/half-migrated.js'
-import {clientsOf, closeClients, range, slotOwners} from './helpers/key-audit.js'
-import {compareKeyBooks, readKeyBook, type KeyBook} from './helpers/key-book.js'
-import {startLiveWriters} from './helpers/live-writers.js'
-import {matrixServers, skippedServersNote, type MatrixServer} from './helpers/matrix.js'
+import {connectNode} from '../../../src/cluster/connection.js'
+import {isSandboxProcess} from '../../../src/sandbox/process.js'
+import {REPO_ROOT, runCli, startTestCluster, type CliResult, type TestCluster, type TestNode} from './cluster.js'
+import {migrateKeys, openMarks, setSlot, writeSlotKeys} from './half-migrated.js'
+import {clientsOf, closeClients, range, slotOwners} from './key-audit.js'
+import {compareKeyBooks, readKeyBook, type KeyBook} from './key-book.js'
+import {startLiveWriters} from './live-writers.js'
+import {matrixServers, skippedServersNote, type MatrixServer} from './matrix.js'
 
-const SERVERS = matrixServers()
-const NOTE = skippedServersNote(SERVERS)
+/**
+ * The servers of the compatibility suite. With env RESHARD_TEST_SERVERS (CI), the servers it names:
+ * the PATH redis-server is covered by every other integration file already. Without it, the PATH
+ * redis-server only. One test file per server (compat-1..4.test.ts) so the servers run in parallel.
+ */
+export const COMPAT_SERVERS = process.env.RESHARD_TEST_SERVERS ? matrixServers().slice(1) : matrixServers()
+const NOTE = skippedServersNote(matrixServers())
 
 /** Whether the built CLI has `move --mechanism` (the legacy case turns on by itself once it does). */
 const HAS_MECHANISM = /--mechanism/.test(execFileSync(process.execPath, [join(REPO_ROOT, 'bin', 'run.js'), 'move', '--help'], {encoding: 'utf8', env: {...process.env, NO_COLOR: '1'}}))
 
 /** The rights the ACL user gets: auth-tls.test.ts' minimal set, plus what atomic slot migration needs where the server has it. */
-const ACL_RULES = ['~*', '+cluster|nodes', '+cluster|setslot', '+cluster|countkeysinslot', '+cluster|getkeysinslot', '+migrate', '+restore-asking', '+select', '+dump', '+asking', '+ping', '+dbsize']
+const ACL_RULES = ['~*', '+cluster|nodes', '+cluster|setslot', '+cluster|countkeysinslot', '+cluster|getkeysinslot', '+migrate', '+restore-asking', '+select', '+dump', '+asking', '+ping', '+dbsize', '+client|setname', '+client|list', '+cluster|info', '+cluster|bumpepoch']
 const ACL_OPTIONAL = ['+command|info', '+info', '+cluster|info', '+cluster|myid', '+cluster|migrateslots', '+cluster|getslotmigrations', '+cluster|cancelslotmigrations', '+cluster|migration']
 
 function explain(r: CliResult, what: string): string {
@@ -44,7 +49,17 @@ function execCli(cli: string, args: string[], env: NodeJS.ProcessEnv): Promise<{
 
 let noteShown = false
 
-describe.each(SERVERS.map((s) => [s.name, s] as const))('compatibility on %s', (_name: string, srv: MatrixServer) => {
+/** Registers the suite for the i-th server of COMPAT_SERVERS (none when there are fewer). */
+export function compatSuite(i: number): void {
+  const srv = COMPAT_SERVERS[i]
+  if (!srv) {
+    describe.skip(`compatibility on server #${i + 1} of the matrix (not configured)`, () => it('is not configured', () => undefined))
+    return
+  }
+  describe(`compatibility on ${srv.name}`, () => suite(srv))
+}
+
+function suite(srv: MatrixServer): void {
   let cluster: TestCluster
   let clients: Map<string, Redis>
   let book: KeyBook
@@ -244,4 +259,4 @@ describe.each(SERVERS.map((s) => [s.name, s] as const))('compatibility on %s', (
     expect([...owners.values()].filter((o) => o === g.address)).toEqual([])
     await healthy('drain', t0)
   })
-})
+}
