@@ -49,6 +49,9 @@ describe.skipIf(SERVERS.length === 0).each(SERVERS)('atomic slot migration on $n
     clients = await clientsOf(cluster)
     const p = cluster.nodes.filter((n) => n.role === 'primary')
     ;[A, B, C] = [p[0]!, p[1]!, p[2]!]
+    // the tests hold a task by SIGSTOPping one end for several seconds, longer than the sandbox's
+    // cluster-node-timeout: its replica must not take over meanwhile (that is not what is tested)
+    for (const r of cluster.nodes.filter((n) => n.role === 'replica')) await clients.get(r.address)!.call('CONFIG', 'SET', 'cluster-replica-no-failover', 'yes')
   }, 90_000)
 
   afterAll(async () => {
