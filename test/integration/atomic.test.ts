@@ -151,7 +151,10 @@ describe.skipIf(SERVERS.length === 0).each(SERVERS)('atomic slot migration on $n
     const done = await cli.done
     expect(done.code, done.stderr.slice(-2000)).toBe(130)
     expect(done.stdout + done.stderr).toMatch(/nothing is left open/)
-    expect(cli.events.filter((e) => e.type === 'slot-state' && e.state === 'aborted')).toHaveLength(100)
+    // every slot ends rolled back: 'aborted' when our cancel ended the task, 'failed' when the server's
+    // task gave up on the stopped end first (seen under load); either way the source kept every key
+    const ended = cli.events.filter((e) => e.type === 'slot-state' && (e.state === 'aborted' || e.state === 'failed'))
+    expect(new Set(ended.map((e) => e.slot)).size, JSON.stringify(cli.events.slice(-5))).toBe(100)
     expect(await auditKeys(clients, cluster.state.host, snap)).toEqual([])
     await settledCheck('Ctrl-C')
     const status = JSON.parse((await runCli(['status', '--json'], {env: cluster.env})).stdout)
