@@ -45,12 +45,16 @@ if (!/^(1|true|yes|y)$/i.test(process.env.OCLIF_DISABLE_ENGINE_WARNING ?? '') &&
 // no command caught is still one JSON document on stdout, as docs/ci.md promises for every failure.
 const {run} = require('@oclif/core/run')
 const handleModule = require('@oclif/core/handle')
+// An empty write's callback runs once every write before it has been flushed. ('drain' is not
+// enough: it is emitted only after a write() returned false, so waiting for it with a few bytes
+// still buffered left nothing to keep the event loop alive, and Node ended the process with exit
+// 13, "unsettled top-level await", seen in CI.)
 const drained = (stream) =>
   new Promise((resolve) => {
-    if (!stream.writableLength) return resolve()
-    stream.once('drain', resolve)
+    if (!stream.writableLength || stream.destroyed) return resolve()
     stream.once('error', resolve)
     stream.once('close', resolve)
+    stream.write('', () => resolve())
   })
 handleModule.Exit.exit = (code = 0) => {
   process.exitCode = code

@@ -124,7 +124,9 @@ describe.skipIf(SERVERS.length === 0).each(SERVERS)('atomic slot migration on $n
       cli = c
       const check = await runCli(['check', '--json'], {env: cluster.env})
       expectCode(check, 3, 'check during a task')
-      expect(check.stdout).toMatch(/atomic slot migration in progress: slot\(s\) 0-99/)
+      // the task is reported from the node that drives it; when the check gives up on the stopped end
+      // first (its --timeout), the verdict is that node's address: exit 3 either way, never healthy
+      expect(check.stdout).toMatch(/atomic slot migration in progress: slot\(s\) 0-99|is unreachable: .* did not answer within/)
     }).catch((e: unknown) => {
       throw e
     })
