@@ -15,32 +15,7 @@ import {hashTagForSlot} from '../../src/sandbox/keyslot.js'
 import {clusterNodesOfAll, runCli, startTestCluster, type CliResult, type TestCluster, type TestNode} from './helpers/cluster.js'
 import {keysMoved, spawnCli} from './helpers/cli-process.js'
 import {auditKeys, clientsOf, closeClients, range, snapshotKeys} from './helpers/key-audit.js'
-
-/**
- * The permissions `reshard` needs, and no more (found by removing each one in turn: without any of
- * them some command fails). On the target, MIGRATE authenticates as the same user (AUTH2) and sends
- * SELECT 0 and RESTORE-ASKING. DUMP and ASKING are needed to compare copies on BUSYKEY and by recover.
- */
-const RESHARD_ACL = [
-  '~*',
-  '+cluster|nodes',
-  '+cluster|setslot',
-  '+cluster|countkeysinslot',
-  '+cluster|getkeysinslot',
-  '+migrate',
-  '+restore-asking',
-  '+select',
-  '+dump',
-  '+asking',
-  '+ping',
-  '+dbsize',
-  // the lease that keeps two runs apart (README "One run at a time")
-  '+client|setname',
-  '+client|list',
-  // finalization reads and, when needed, raises config epochs (README "Permissions")
-  '+cluster|info',
-  '+cluster|bumpepoch',
-]
+import {RESHARD_ACL} from './helpers/acl.js'
 
 function expectCode(r: CliResult, code: number, what: string): void {
   expect(r.code, `${what} exited ${r.code}, expected ${code}\nstdout: ${r.stdout.slice(-3000)}\nstderr: ${r.stderr.slice(-3000)}`).toBe(code)

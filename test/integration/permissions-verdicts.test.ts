@@ -6,28 +6,11 @@ import type {Redis} from 'ioredis'
 import {hashTagForSlot} from '../../src/sandbox/keyslot.js'
 import {clusterNodesOfAll, runCli, type CliResult, startTestCluster, type TestCluster} from './helpers/cluster.js'
 import {clientsOf, closeClients, range} from './helpers/key-audit.js'
+import {RESHARD_ACL} from './helpers/acl.js'
 
 const show = (r: CliResult) => `exit ${r.code}\nstdout: ${r.stdout.slice(-1500)}\nstderr: ${r.stderr.slice(-1500)}`
 
-const FULL = [
-  '~*',
-  '+cluster|nodes',
-  '+cluster|setslot',
-  '+cluster|countkeysinslot',
-  '+cluster|getkeysinslot',
-  '+migrate',
-  '+restore-asking',
-  '+select',
-  '+dump',
-  '+asking',
-  '+ping',
-  '+dbsize',
-  '+client|setname',
-  '+client|list',
-  // finalization reads and, when needed, raises config epochs (README "Permissions")
-  '+cluster|info',
-  '+cluster|bumpepoch',
-]
+const FULL = RESHARD_ACL
 
 describe('permissions are proven before the first change; check verdicts', () => {
   let cluster: TestCluster
