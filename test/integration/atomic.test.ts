@@ -151,12 +151,24 @@ describe.skipIf(SERVERS.length === 0).each(SERVERS)('atomic slot migration on $n
       return c
     })
     const done = await cli.done
-    expect(done.code, done.stderr.slice(-2000)).toBe(130)
-    expect(done.stdout + done.stderr).toMatch(/nothing is left open/)
-    // every slot ends rolled back: 'aborted' when our cancel ended the task, 'failed' when the server's
-    // task gave up on the stopped end first (seen under load); either way the source kept every key
-    const ended = cli.events.filter((e) => e.type === 'slot-state' && (e.state === 'aborted' || e.state === 'failed'))
-    expect(new Set(ended.map((e) => e.slot)).size, JSON.stringify(cli.events.slice(-5))).toBe(100)
+    const finished = cli.events.find((e) => e.type === 'run-finished') as {slotsDone?: number} | undefined
+    if (done.code === 0) {
+      // The task had already handed over when the stop took hold (tiny slots move in milliseconds:
+      // the signal can land after the server finished, seen on Redis 8 in CI). Nothing was left to
+      // cancel: the run is a success, exit 0 with every slot done, never 130 or 5.
+      expect(finished?.slotsDone, JSON.stringify(cli.events.slice(-5))).toBe(100)
+      expect(JSON.parse(done.stdout).ok).toBe(true)
+      console.log('atomic.test: the task finished before the Ctrl-C; the cancel path was not reached this run')
+      expect(await auditKeys(clients, cluster.state.host, snap)).toEqual([])
+      expectCode(await runCli(['move', '0-99', '--to', A.hostname, '--yes'], {env: cluster.env, timeoutMs: 60_000}), 0, 'move back')
+    } else {
+      expect(done.code, done.stderr.slice(-2000)).toBe(130)
+      expect(done.stdout + done.stderr).toMatch(/nothing is left open/)
+      // every slot ends rolled back: 'aborted' when our cancel ended the task, 'failed' when the server's
+      // task gave up on the stopped end first (seen under load); either way the source kept every key
+      const ended = cli.events.filter((e) => e.type === 'slot-state' && (e.state === 'aborted' || e.state === 'failed'))
+      expect(new Set(ended.map((e) => e.slot)).size, JSON.stringify(cli.events.slice(-5))).toBe(100)
+    }
     expect(await auditKeys(clients, cluster.state.host, snap)).toEqual([])
     await settledCheck('Ctrl-C')
     const status = JSON.parse((await runCli(['status', '--json'], {env: cluster.env})).stdout)
