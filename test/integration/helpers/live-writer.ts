@@ -4,8 +4,8 @@
 // so the last acknowledged value is the one any later read must see. It records every
 // acknowledged write, every read of an acknowledged key that came back nil (or older), and
 // client errors (not failures by themselves: a redirect loop during a repair is not a write).
-import {Cluster} from 'ioredis'
 import {hashTagForSlot} from '../../../src/sandbox/keyslot.js'
+import {clusterClient, ready} from './live-writers.js'
 
 export interface LiveWriter {
   /** key -> last acknowledged value */
@@ -19,13 +19,10 @@ export interface LiveWriter {
   audit(): Promise<string[]>
 }
 
-export async function startLiveWriter(seed: {host: string; port: number}, slots: number[], o: {workers?: number; overwrite?: number} = {}): Promise<LiveWriter> {
-  const client = new Cluster([seed], {maxRedirections: 64, retryDelayOnMoved: 5, retryDelayOnTryAgain: 20, retryDelayOnClusterDown: 50})
+export async function startLiveWriter(seed: {host: string; port: number}, slots: number[], o: {workers?: number; overwrite?: number; password?: string} = {}): Promise<LiveWriter> {
+  const client = clusterClient({seeds: [seed], password: o.password})
   client.on('error', () => undefined)
-  await new Promise<void>((res, rej) => {
-    client.once('ready', () => res())
-    client.once('error', rej)
-  })
+  await ready(client)
   const acked = new Map<string, string>()
   const nilReads: string[] = []
   const staleReads: string[] = []

@@ -40,7 +40,8 @@ interface Writer {
   ops: number
 }
 
-function clusterClient(o: LiveWritersOptions): Cluster {
+/** A Cluster client that follows redirects itself (the application never sees ASK/MOVED/TRYAGAIN). */
+export function clusterClient(o: Pick<LiveWritersOptions, 'seeds' | 'password' | 'user'>): Cluster {
   return new Cluster(o.seeds, {
     maxRedirections: 64,
     retryDelayOnMoved: 0,
@@ -50,7 +51,7 @@ function clusterClient(o: LiveWritersOptions): Cluster {
   })
 }
 
-async function ready(c: Cluster): Promise<void> {
+export async function ready(c: Cluster): Promise<void> {
   await new Promise<void>((res, rej) => {
     c.once('ready', () => res())
     c.once('error', rej)
