@@ -2,7 +2,7 @@
 // per-node client with call/callBuffer (STACK.md: plain clients do not follow redirects).
 import type {Redis} from 'ioredis'
 import {ConnectionError} from '../errors.js'
-import {buildMigrateArgs} from '../migration/migrate-args.js'
+import {buildMigrateArgs} from './migrate-args.js'
 import {parseClusterNodes} from '../topology/cluster-nodes.js'
 import {nameOf, nodeById, type Topology} from '../topology/topology.js'
 import {getSlotMigrations, migrationStatus, rangeArgs, readFlavour} from './asm-commands.js'

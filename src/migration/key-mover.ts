@@ -5,7 +5,7 @@
 import type {ClusterAdmin, MigrateBatch} from '../cluster/cluster-admin.js'
 import {ReshardError, TargetUnreachableError} from '../errors.js'
 import type {EventBus} from '../events/events.js'
-import {printable} from './migrate-args.js'
+import {printable} from '../cluster/migrate-args.js'
 import {compareValues} from './value-compare.js'
 import type {EngineOptions} from './options.js'
 import type {StopControl} from './stop-control.js'

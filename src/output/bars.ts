@@ -6,7 +6,7 @@ import type cliProgress from 'cli-progress'
 import type {EventBus} from '../events/events.js'
 import {paint} from './colour.js'
 import {EventLines, finishLine} from './event-lines.js'
-import type {Reporter} from './progress.js'
+import type {Reporter} from './reporter.js'
 import {screenWidth, truncate} from './tables.js'
 import {percent, short, shortOf, Tally, type PairTally} from './tally.js'
 

@@ -7,13 +7,12 @@
 import type {EventBus} from '../events/events.js'
 import {attachBars} from './bars.js'
 import {EventLines, finishLine, progressLine} from './event-lines.js'
+import type {Reporter} from './reporter.js'
 import {Tally} from './tally.js'
 
-export type ReporterMode = 'bars' | 'plain' | 'json' | 'quiet' | 'silent'
+export type {Reporter} from './reporter.js'
 
-export interface Reporter {
-  stop(): void
-}
+export type ReporterMode = 'bars' | 'plain' | 'json' | 'quiet' | 'silent'
 
 export function chooseReporterMode(f: {json?: boolean; quiet?: boolean}): ReporterMode {
   if (f.json) return f.quiet ? 'silent' : 'json'
