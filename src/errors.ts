@@ -1,4 +1,4 @@
-// Typed errors, each with an exit code from the one table (DESIGN.md §4) and a next step.
+// Typed errors, each with an exit code from the one table (docs/architecture.md "User contract") and a next step.
 // Commands never print stack traces for these: the base command renders `message` and `hint`.
 import {groupedSlots} from './output/slot-list.js'
 

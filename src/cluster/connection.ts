@@ -78,7 +78,7 @@ export async function connectNode(conn: ConnectionOptions, host: string, port: n
   const address = `${host}:${port}`
   try {
     // One deadline over TCP, TLS, AUTH and the first PING: a node that accepts the connection
-    // but never answers (stopped, frozen) must not hang a run (DESIGN.md §1).
+    // but never answers (stopped, frozen) must not hang a run (docs/architecture.md "Safety rules").
     await within(
       (async () => {
         await client.connect()

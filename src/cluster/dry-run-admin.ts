@@ -1,6 +1,6 @@
 // Dry-run: the second ClusterAdmin. Reads go to the cluster; every command that would change
 // it is recorded instead of sent, and the key listing is simulated so the engine's loop runs
-// exactly as it would for real (DESIGN.md §3).
+// exactly as it would for real (docs/architecture.md "Layers").
 import type {Topology} from '../topology/topology.js'
 import {nameOf, nodeById} from '../topology/topology.js'
 import {buildMigrateArgs, describeMigrate} from './migrate-args.js'

@@ -1,6 +1,6 @@
 // CLUSTER SETSLOT lists for one node, the way each kind of server takes them. Never from a
 // script: on Valkey 8+ a primary with replicas blocks the caller until its replicas acknowledge,
-// and a blocked script aborts the server process (docs/architecture.md, step 6 of a move).
+// and a blocked script aborts the server process (docs/architecture.md "Safety rules").
 // Such a node gets one SETSLOT in flight per connection on several connections ("lanes");
 // every other node gets pipelined chunks sized from its measured cost per SETSLOT.
 import type {Redis} from 'ioredis'

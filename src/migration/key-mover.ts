@@ -1,5 +1,5 @@
 // Streams every key of one slot from a node to another with MIGRATE, keeping the rules of
-// DESIGN.md §1: binary keys as Buffers, +NOKEY is success, a failed batch may have half
+// docs/architecture.md "Safety rules": binary keys as Buffers, +NOKEY is success, a failed batch may have half
 // succeeded (so every error is followed by a fresh listing), BUSYKEY is never overwritten
 // silently, IOERR/timeouts shrink the batch and raise the timeout before giving up.
 import type {ClusterAdmin, MigrateBatch} from '../cluster/cluster-admin.js'

@@ -1,4 +1,4 @@
-// Reporters: listeners of the same engine events (DESIGN.md §3), chosen in one place.
+// Reporters: listeners of the same engine events (docs/architecture.md "Layers"), chosen in one place.
 //  - bars:   cli-progress, redrawn in place on a TTY (overall bar + one line per active pair)
 //  - plain:  progress lines for CI logs (no escape codes), printed on change at most every few seconds
 //  - json:   NDJSON events on stderr

@@ -56,7 +56,7 @@ export interface Topology {
   open: OpenSlotMark[]
   /**
    * Copies of their primary's markers that Valkey 8+ replicas show on their own myself line
-   * (DESIGN.md §1): reported as copies, never counted as open slots, never acted on.
+   * (docs/architecture.md "Safety rules"): reported as copies, never counted as open slots, never acted on.
    */
   replicaCopies: OpenSlotMark[]
   uncovered: number[]
