@@ -1,4 +1,4 @@
-// Typed errors, each with an exit code from the one table (DESIGN.md §4) and a next step.
+// Typed errors, each with an exit code from the one table (docs/architecture.md "User contract") and a next step.
 // Commands never print stack traces for these: the base command renders `message` and `hint`.
 import {groupedSlots} from './output/slot-list.js'
 
@@ -116,12 +116,6 @@ export class InvalidTransitionError extends ReshardError {
   }
 }
 
-export class NoMigrationInProgressError extends ReshardError {
-  constructor(slot: number) {
-    super('no_migration_in_progress', `slot ${slot} has no migration in progress`, EXIT.PRECONDITION)
-  }
-}
-
 export interface OpenSlot {
   slot: number
   state: string
@@ -145,12 +139,6 @@ export class LeftOpenError extends ReshardError {
     const hint = firstStep && next ? `${firstStep}; then ${next}` : (firstStep ?? next)
     super(kind, message, EXIT.LEFT_OPEN, hint, {open})
     this.open = open
-  }
-}
-
-export class TimeoutError extends ReshardError {
-  constructor(message: string, hint?: string) {
-    super('timeout', message, EXIT.LEFT_OPEN, hint)
   }
 }
 

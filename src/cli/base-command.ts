@@ -2,8 +2,9 @@
 // errors become a one-line message (or a --json document) and an exit code.
 import {Command, Errors, Flags} from './oclif.js'
 import type {Interfaces} from '@oclif/core'
-import {EXIT, EXIT_CODE_HELP, PreconditionError, ReshardError, UsageError, redact} from '../errors.js'
-import {type ConnectionOptions, resolveConnection} from '../cluster/connection.js'
+import {EXIT, PreconditionError, ReshardError, UsageError, redact} from '../errors.js'
+import type {ConnectionOptions} from '../cluster/connection.js'
+import {resolveConnection} from './connection-target.js'
 import {paint} from '../output/colour.js'
 import {closestWord} from './suggest.js'
 
@@ -189,5 +190,3 @@ function withFlagSuggestion(message: string, ctor: typeof Command): string {
   const best = closestWord(m[1]!.replace(/^-+/, ''), names)
   return best ? `${message}; did you mean --${best}?` : message
 }
-
-export const EXIT_CODES_HELP_SECTION = EXIT_CODE_HELP

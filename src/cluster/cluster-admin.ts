@@ -1,4 +1,4 @@
-// The small interface the engine talks to the cluster through (DESIGN.md §3). The real one
+// The small interface the engine talks to the cluster through (docs/architecture.md "Layers"). The real one
 // sends commands over per-node ioredis clients; the dry-run one records them instead.
 import type {Topology} from '../topology/topology.js'
 
@@ -60,7 +60,7 @@ export interface ClusterAdmin extends AsmAdmin {
   setSlots(nodeId: string, ops: readonly SetSlotOp[]): Promise<Array<string | undefined>>
   /** CLUSTER COUNTKEYSINSLOT for a list of slots on one node, in one round trip. */
   countKeys(nodeId: string, slots: readonly number[]): Promise<number[]>
-  /** CLUSTER GETKEYSINSLOT, keys as Buffers (DESIGN.md §1: keys are binary). */
+  /** CLUSTER GETKEYSINSLOT, keys as Buffers (docs/architecture.md "Safety rules": keys are binary). */
   getKeys(nodeId: string, slot: number, count: number): Promise<Buffer[]>
   /** MIGRATE batches from source to target, all sent back to back on the source connection. */
   migrate(sourceId: string, targetId: string, batches: readonly MigrateBatch[], o: MigrateOptions): Promise<MigrateResult>

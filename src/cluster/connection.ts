@@ -1,10 +1,9 @@
 // Connection options and per-node clients. Every Redis connection goes through ioredis.
-import {readFileSync} from 'node:fs'
+// Which cluster and which credentials (flags, env, sandbox, --askpass) is decided above, in
+// src/cli/connection-target.ts: this file only connects with the options it is given.
 import {createRequire} from 'node:module'
 import type {Redis, RedisOptions} from 'ioredis'
 import {AuthError, ConnectionError, PreconditionError, ReshardError, UsageError} from '../errors.js'
-import {sandboxForConnection} from '../sandbox/registry.js'
-import type {SandboxState} from '../sandbox/state.js'
 import {within} from './timeout.js'
 
 // Only the single-node client: loading ioredis' index also loads its Cluster client, which we
@@ -35,18 +34,6 @@ export interface ConnectionOptions {
 /** Default of --timeout, in ms. */
 export const DEFAULT_TIMEOUT_MS = 5000
 
-export interface ConnectionFlags {
-  cluster?: string[]
-  user?: string
-  askpass?: boolean
-  tls?: boolean
-  cacert?: string
-  cert?: string
-  key?: string
-  /** --timeout in seconds. */
-  timeout?: number
-}
-
 export function parseAddress(text: string): {host: string; port: number} {
   const t = text.trim()
   const i = t.lastIndexOf(':')
@@ -57,55 +44,6 @@ export function parseAddress(text: string): {host: string; port: number} {
     throw new UsageError(`"${t}" is not a host:port address`, 'give a seed as -c 127.0.0.1:30001')
   }
   return {host, port}
-}
-
-export async function resolveConnection(f: ConnectionFlags, ask?: (q: string) => Promise<string>): Promise<ConnectionOptions> {
-  let seedTexts: string[] = []
-  let source: ConnectionOptions['source'] = 'flag'
-  let sandbox: SandboxState | undefined
-  if (f.cluster && f.cluster.length > 0) seedTexts = f.cluster.flatMap((c) => c.split(','))
-  else if (process.env.RESHARD_CLUSTER) {
-    seedTexts = process.env.RESHARD_CLUSTER.split(',')
-    source = 'env'
-  } else if ((sandbox = sandboxForConnection()?.state)) {
-    const s = sandbox
-    seedTexts = s.nodes.map((n) => `${s.host}:${n.port}`)
-    source = 'sandbox'
-  } else {
-    throw new UsageError(
-      'no cluster given',
-      'give a seed with -c host:port (or env RESHARD_CLUSTER), or start a local one with `reshard sandbox up`',
-    )
-  }
-  const seeds = seedTexts.filter((s) => s.trim() !== '').map(parseAddress)
-  if (seeds.length === 0) throw new UsageError('no seed address given', 'give a seed with -c host:port (or env RESHARD_CLUSTER)')
-  let password = process.env.REDISCLI_AUTH || undefined
-  if (f.askpass) {
-    const askFn = ask ?? (await import('../prompts/password.js')).askPassword
-    password = await askFn('Password: ')
-  }
-  let tls: TlsFiles | undefined
-  if (f.tls || f.cacert || f.cert || f.key) {
-    tls = {ca: readPem(f.cacert, '--cacert'), cert: readPem(f.cert, '--cert'), key: readPem(f.key, '--key')}
-  }
-  if (source === 'sandbox' && sandbox) {
-    if (password === undefined && sandbox.password) password = sandbox.password
-    if (!tls && sandbox.tls) {
-      tls = {ca: readPem(sandbox.tls.caCert, 'sandbox CA'), cert: readPem(sandbox.tls.cert, 'sandbox cert'), key: readPem(sandbox.tls.key, 'sandbox key')}
-    }
-  }
-  const timeoutMs = f.timeout === undefined ? DEFAULT_TIMEOUT_MS : Math.round(f.timeout * 1000)
-  if (!Number.isFinite(timeoutMs) || timeoutMs < 100) throw new UsageError('--timeout must be at least 0.1 (seconds)')
-  return {seeds, user: f.user, password, tls, source, connectTimeoutMs: Math.min(3000, timeoutMs), timeoutMs}
-}
-
-function readPem(path: string | undefined, what: string): string | undefined {
-  if (!path) return undefined
-  try {
-    return readFileSync(path, 'utf8')
-  } catch {
-    throw new UsageError(`cannot read ${what} file ${path}`)
-  }
 }
 
 /** A plain (non-cluster) client to one node. It never retries by itself: we decide. */
@@ -140,7 +78,7 @@ export async function connectNode(conn: ConnectionOptions, host: string, port: n
   const address = `${host}:${port}`
   try {
     // One deadline over TCP, TLS, AUTH and the first PING: a node that accepts the connection
-    // but never answers (stopped, frozen) must not hang a run (DESIGN.md §1).
+    // but never answers (stopped, frozen) must not hang a run (docs/architecture.md "Safety rules").
     await within(
       (async () => {
         await client.connect()

@@ -1,9 +1,9 @@
 // Dry-run: the second ClusterAdmin. Reads go to the cluster; every command that would change
 // it is recorded instead of sent, and the key listing is simulated so the engine's loop runs
-// exactly as it would for real (DESIGN.md §3).
+// exactly as it would for real (docs/architecture.md "Layers").
 import type {Topology} from '../topology/topology.js'
 import {nameOf, nodeById} from '../topology/topology.js'
-import {buildMigrateArgs, describeMigrate} from '../migration/migrate-args.js'
+import {buildMigrateArgs, describeMigrate} from './migrate-args.js'
 import {asmCommandText} from './asm-commands.js'
 import type {AsmFlavour, AsmTask, ChannelOptions, ClusterAdmin, MigrateBatch, MigrationChannel, MigrateOptions, MigrateResult, SetSlotOp} from './cluster-admin.js'
 
@@ -14,7 +14,6 @@ export interface RecordedCommand {
 
 export class DryRunAdmin implements ClusterAdmin {
   readonly dryRun = true
-  readonly recorded: RecordedCommand[] = []
   private remaining = new Map<string, number>()
   private topo?: Topology
 
@@ -30,7 +29,6 @@ export class DryRunAdmin implements ClusterAdmin {
 
   private record(nodeId: string, command: string): void {
     const c = {node: this.label(nodeId), command}
-    this.recorded.push(c)
     this.onCommand(c)
   }
 

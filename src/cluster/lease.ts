@@ -14,7 +14,7 @@
 // it, or turn `held` because they saw nothing, and then it yields). Only then does it turn `held`.
 import {hostname} from 'node:os'
 import type {Redis} from 'ioredis'
-import {PreconditionError, ReshardError} from '../errors.js'
+import {PreconditionError} from '../errors.js'
 import {connectNode, DEFAULT_TIMEOUT_MS, type ConnectionOptions} from './connection.js'
 import {within} from './timeout.js'
 
@@ -253,16 +253,5 @@ export class Lease {
         c.disconnect()
       }),
     )
-  }
-}
-
-/** Leases seen on the given clients, for `status`. Never throws: a user without +client|list sees none. */
-export async function listLeases(clients: ReadonlyArray<[string, Redis]>, timeoutMs: number): Promise<LeaseEntry[] | undefined> {
-  try {
-    const lists = await Promise.all(clients.map(async ([a, c]) => leasesIn(String(await within(c.call('CLIENT', 'LIST', 'TYPE', 'normal'), timeoutMs, a)), a)))
-    return lists.flat()
-  } catch (e) {
-    if (e instanceof ReshardError || /^NOPERM/.test((e as Error).message)) return undefined
-    throw e
   }
 }

@@ -2,104 +2,30 @@
 // per-node client with call/callBuffer (STACK.md: plain clients do not follow redirects).
 import type {Redis} from 'ioredis'
 import {ConnectionError} from '../errors.js'
-import {buildMigrateArgs} from '../migration/migrate-args.js'
 import {parseClusterNodes} from '../topology/cluster-nodes.js'
 import {nameOf, nodeById, type Topology} from '../topology/topology.js'
 import {getSlotMigrations, migrationStatus, rangeArgs, readFlavour} from './asm-commands.js'
 import type {AsmFlavour, AsmTask, ChannelOptions, ClusterAdmin, MigrateBatch, MigrationChannel, MigrateOptions, MigrateOutcome, MigrateResult, SetSlotOp} from './cluster-admin.js'
 import {discover, NodePool} from './discovery.js'
-import {closedMessage, within} from './timeout.js'
+import {ADMIN_TIMEOUT_MS, closedMessage, within} from './timeout.js'
 import {sendEncoded} from './encoded-command.js'
 import type {ConnectionOptions} from './connection.js'
-
-// Type + contents of a key with unordered types sorted: equal values give equal replies even
-// when their DUMPs differ (a set's or hash's encoding order can differ between processes).
-// Streams and other types return false here and are compared by DUMP only.
-const CANONICAL_SCRIPT = `
-local k = KEYS[1]
-local t = redis.call('TYPE', k)['ok']
-if t == 'none' then return nil end
-local out = {t}
-local function add(v) out[#out + 1] = v end
-if t == 'string' then add(redis.call('GET', k))
-elseif t == 'list' then for _, v in ipairs(redis.call('LRANGE', k, 0, -1)) do add(v) end
-elseif t == 'set' then local m = redis.call('SMEMBERS', k); table.sort(m); for _, v in ipairs(m) do add(v) end
-elseif t == 'zset' then for _, v in ipairs(redis.call('ZRANGE', k, 0, -1, 'WITHSCORES')) do add(v) end
-elseif t == 'hash' then
-  local h = redis.call('HGETALL', k); local f = {}
-  for i = 1, #h, 2 do f[#f + 1] = h[i] .. '=' .. string.len(h[i]) .. '=' .. h[i + 1] end
-  table.sort(f); for _, v in ipairs(f) do add(v) end
-else add('dump-only') add(redis.call('DUMP', k)) end
-add('ttl'); add(tostring(redis.call('PTTL', k) > 0))
-return out`
-
-// COUNTKEYSINSLOT lists as one read-only script per node (a wave has up to 1024 slots, and a
-// pipeline of 1024 commands costs the client ~20 ms of command objects and reply handling; the
-// server needs ~1 ms). Each count comes back in list order, or the error text.
-// CLUSTER SETSLOT is never sent from a script (DESIGN.md §1): on Valkey 8+ a primary with
-// replicas blocks the caller until its replicas acknowledge, and a blocked script aborts the
-// server process.
-const COUNTKEYS_SCRIPT = `
-local out = {}
-for i = 1, #ARGV do
-  local r = redis.pcall('CLUSTER', 'COUNTKEYSINSLOT', ARGV[i])
-  if type(r) == 'table' and r.err then out[#out + 1] = r.err else out[#out + 1] = r end -- a count, or the error text
-end
-return out`
-
-/** How long an admin command may wait for its node: a stopped node must not hang a run. */
-export const ADMIN_TIMEOUT_MS = 15_000
-/** First guess of one SETSLOT's cost before the node was measured: replicated SETSLOT takes ~5 ms on an idle machine, ~50 ms under load; the first chunk is small and measures it. */
-const SETSLOT_COST_GUESS_MS = 50
-/** A SETSLOT chunk aims at about this long on the node. */
-const SETSLOT_CHUNK_MS = 1000
-
-/** Connections per node for SETSLOT on nodes that block the caller on every SETSLOT. */
-const SETSLOT_LANES = 8
-
-/** All strings of a (nested) reply, joined: enough to look for an argument name in COMMAND DOCS. */
-function flatText(reply: unknown): string {
-  if (reply === null || reply === undefined) return ''
-  if (Array.isArray(reply)) return reply.map(flatText).join(' ')
-  if (reply instanceof Map) return [...reply].map(([k, v]) => `${flatText(k)} ${flatText(v)}`).join(' ')
-  if (Buffer.isBuffer(reply)) return reply.toString()
-  if (typeof reply === 'object') return Object.entries(reply).map(([k, v]) => `${k} ${flatText(v)}`).join(' ')
-  return String(reply)
-}
-
-/** How many SETSLOTs go in one chunk at the measured cost: 16 to 1024. */
-export function setSlotChunk(costMs: number): number {
-  return Math.max(16, Math.min(1024, Math.floor(SETSLOT_CHUNK_MS / Math.max(costMs, 0.01))))
-}
-
-/** A chunk's deadline: the admin deadline plus ten times what the chunk should take. */
-export function setSlotDeadline(costMs: number, n: number): number {
-  return ADMIN_TIMEOUT_MS + Math.ceil(10 * costMs * n)
-}
-
-/** One pipeline write of SETSLOTs; per op undefined on success or the error text. */
-async function pipelineSetSlots(c: Redis, ops: readonly SetSlotOp[]): Promise<Array<string | undefined>> {
-  const p = c.pipeline()
-  for (const op of ops) {
-    if (op.action === 'stable') p.call('CLUSTER', 'SETSLOT', String(op.slot), 'STABLE')
-    else p.call('CLUSTER', 'SETSLOT', String(op.slot), op.action.toUpperCase(), op.nodeId!)
-  }
-  const res = (await p.exec()) ?? []
-  return ops.map((_, i) => {
-    const [err] = res[i] ?? [new Error('no reply')]
-    return err ? err.message : undefined
-  })
-}
+import {buildMigrateArgs} from './migrate-args.js'
+import {canonicalKeys, COUNTKEYS_SCRIPT, dumpKeys} from './key-reads.js'
+import {SetSlotSender} from './setslot.js'
 
 export class RedisClusterAdmin implements ClusterAdmin {
   readonly dryRun = false
   private topo?: Topology
   /** Set once a node refused EVAL: slot lists go as pipelines from then on. */
   private noScripts = false
+  private readonly setSlotSender: SetSlotSender
   constructor(
     readonly pool: NodePool,
     private readonly withKeys = false,
-  ) {}
+  ) {
+    this.setSlotSender = new SetSlotSender((address, lane) => this.pool.get(address, lane))
+  }
 
   static async connect(conn: ConnectionOptions, opts: {withKeys?: boolean} = {}): Promise<{admin: RedisClusterAdmin; topology: Topology}> {
     const pool = new NodePool(conn)
@@ -142,85 +68,13 @@ export class RedisClusterAdmin implements ClusterAdmin {
     return {host: n.host, port: n.port}
   }
 
-  /** Measured milliseconds per SETSLOT, per node (replicated SETSLOT costs ms, not us). */
-  private readonly setSlotCost = new Map<string, number>()
-  /** Per node: whether it replicates SETSLOT and blocks the caller until its replicas acknowledge. */
-  private readonly blockingSetSlot = new Map<string, Promise<boolean>>()
-
-  /**
-   * SETSLOT lists never go through a script (DESIGN.md §1). A node that replicates SETSLOT and
-   * blocks the caller until its replicas acknowledge (Valkey 8+) gets one SETSLOT in flight per
-   * connection, on several connections at once: a pipelined SETSLOT that waits behind a blocked
-   * one can stay in the server's query buffer unread until more input arrives (seen on Valkey
-   * 9.0: a 200-SETSLOT pipeline stalled with 3.5 KB unparsed, `qbuf=3585`, until our deadline).
-   * Other nodes get pipelined chunks sized from what the node measurably takes, each chunk with a
-   * deadline of its own: a slow but answering node never times out half-way through a wave,
-   * while a node that stops answering is a verdict within the deadline.
-   */
+  /** SETSLOT lists, never from a script: pipelined chunks, or lanes on nodes that block on SETSLOT (setslot.ts). */
   async setSlots(nodeId: string, ops: readonly SetSlotOp[]): Promise<Array<string | undefined>> {
     if (ops.length === 0) return []
     const what = `node ${this.label(nodeId)}`
     const c = await within(this.client(nodeId), ADMIN_TIMEOUT_MS, what)
-    if (await this.blocksOnSetSlot(nodeId, c)) return this.setSlotsInLanes(nodeId, ops)
-    const out: Array<string | undefined> = []
-    for (let i = 0; i < ops.length; ) {
-      const cost = this.setSlotCost.get(nodeId) ?? SETSLOT_COST_GUESS_MS
-      const chunk = ops.slice(i, i + setSlotChunk(cost))
-      const started = Date.now()
-      const replies = await within(pipelineSetSlots(c, chunk), setSlotDeadline(cost, chunk.length), what)
-      this.setSlotCost.set(nodeId, Math.max(0.05, (cost + (Date.now() - started) / chunk.length) / 2))
-      out.push(...replies)
-      i += chunk.length
-    }
-    return out
-  }
-
-  /**
-   * Whether the node replicates SETSLOT and blocks the caller (probed, never read from a version
-   * string): such servers document a TIMEOUT argument for it (COMMAND DOCS CLUSTER|SETSLOT).
-   * When the node will not say, assume it does: one SETSLOT in flight is right on every server.
-   */
-  private blocksOnSetSlot(nodeId: string, c: Redis): Promise<boolean> {
-    let known = this.blockingSetSlot.get(nodeId)
-    if (!known) {
-      known = within(c.call('COMMAND', 'DOCS', 'CLUSTER|SETSLOT'), ADMIN_TIMEOUT_MS, `node ${this.label(nodeId)}`).then(
-        (docs) => /timeout/i.test(flatText(docs)),
-        () => true,
-      )
-      this.blockingSetSlot.set(nodeId, known)
-    }
-    return known
-  }
-
-  /** One SETSLOT in flight per connection, SETSLOT_LANES connections; a slot's ops stay in order on one lane. */
-  private async setSlotsInLanes(nodeId: string, ops: readonly SetSlotOp[]): Promise<Array<string | undefined>> {
-    const what = `node ${this.label(nodeId)}`
-    const address = this.address(nodeId)
-    const lanes: number[][] = Array.from({length: Math.min(SETSLOT_LANES, ops.length)}, () => [])
-    const laneOfSlot = new Map<number, number>()
-    ops.forEach((op, i) => {
-      let lane = laneOfSlot.get(op.slot)
-      if (lane === undefined) laneOfSlot.set(op.slot, (lane = laneOfSlot.size % lanes.length))
-      lanes[lane]!.push(i)
-    })
-    const out = new Array<string | undefined>(ops.length)
-    await Promise.all(
-      lanes.map(async (indexes, lane) => {
-        if (indexes.length === 0) return
-        const c = await within(this.pool.get(`${address.host}:${address.port}`, lane), ADMIN_TIMEOUT_MS, what)
-        for (const i of indexes) {
-          const op = ops[i]!
-          const args = op.action === 'stable' ? [String(op.slot), 'STABLE'] : [String(op.slot), op.action.toUpperCase(), op.nodeId!]
-          try {
-            await within(c.call('CLUSTER', 'SETSLOT', ...args), ADMIN_TIMEOUT_MS, what)
-          } catch (e) {
-            if ((e as Error).name !== 'ReplyError') throw e
-            out[i] = (e as Error).message
-          }
-        }
-      }),
-    )
-    return out
+    const {host, port} = this.address(nodeId)
+    return this.setSlotSender.send(nodeId, c, `${host}:${port}`, what, ops)
   }
 
   /**
@@ -327,48 +181,11 @@ export class RedisClusterAdmin implements ClusterAdmin {
   }
 
   private async _dump(nodeId: string, keys: readonly Buffer[]): Promise<Array<Buffer | null | undefined>> {
-    const c = await this.client(nodeId)
-    const p = c.pipeline()
-    for (const k of keys) {
-      p.call('ASKING')
-      p.callBuffer('DUMP', k)
-    }
-    const res = (await p.exec()) ?? []
-    const out: Array<Buffer | null | undefined> = []
-    for (let i = 0; i < keys.length; i++) {
-      const [err, val] = res[2 * i + 1] ?? [new Error('no reply'), null]
-      if (err) {
-        // ASK: a MIGRATING node does not have the key. MOVED: the node neither owns nor imports
-        // the slot, so it will not show its copy (orphaned keys): unreadable.
-        if (/^ASK /.test(err.message)) {
-          out.push(null)
-          continue
-        }
-        if (/^MOVED |^CLUSTERDOWN/.test(err.message)) {
-          out.push(undefined)
-          continue
-        }
-        throw err
-      }
-      out.push((val as Buffer | null) ?? null)
-    }
-    return out
+    return dumpKeys(await this.client(nodeId), keys)
   }
 
   async canonical(nodeId: string, keys: readonly Buffer[]): Promise<Array<Buffer | null | undefined>> {
-    const c = await this.client(nodeId)
-    const out: Array<Buffer | null | undefined> = []
-    for (const k of keys) {
-      try {
-        await c.call('ASKING')
-        const r = (await c.callBuffer('EVAL', CANONICAL_SCRIPT, '1', k)) as Buffer[] | null
-        out.push(r === null ? null : Buffer.concat(r.flatMap((part) => [Buffer.from(String(part.length) + ':'), part])))
-      } catch (e) {
-        if (/^(MOVED|ASK|CLUSTERDOWN) /.test((e as Error).message)) out.push((e as Error).message.startsWith('ASK') ? null : undefined)
-        else throw e
-      }
-    }
-    return out
+    return canonicalKeys(await this.client(nodeId), keys)
   }
 
   clusterNodes(nodeId: string): Promise<string> {

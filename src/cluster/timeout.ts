@@ -21,3 +21,6 @@ export function closedError(e: unknown, what: string): unknown {
   if (!(e instanceof Error) || !CLOSED.test(e.message)) return e
   return new ConnectionError(closedMessage(e.message, what), 'check the node with `reshard status` and bring it back')
 }
+
+/** How long an admin command may wait for its node: a stopped node must not hang a run. */
+export const ADMIN_TIMEOUT_MS = 15_000

@@ -56,7 +56,7 @@ ${EXIT_CODE_HELP}`
     return {...doc, drained}
   }
 
-  /** Re-read the cluster: roles are never cached (DESIGN.md §1). The node's own view decides. */
+  /** Re-read the cluster: roles are never cached (docs/architecture.md "Safety rules"). The node's own view decides. */
   private async settle(session: Session, nodeId: string): Promise<DrainedNode> {
     const deadline = Date.now() + 2000
     for (;;) {

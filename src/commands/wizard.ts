@@ -1,4 +1,5 @@
-import {type ConnectionOptions, resolveConnection} from '../cluster/connection.js'
+import type {ConnectionOptions} from '../cluster/connection.js'
+import {resolveConnection} from '../cli/connection-target.js'
 import {AbortedError, EXIT_CODE_HELP, ReshardError, UsageError} from '../errors.js'
 import {EventBus} from '../events/events.js'
 import {movesFor} from '../operations/move.js'

@@ -1,5 +1,5 @@
 // The closed list of migration events. The engine emits only these; reporters (bars, plain
-// lines, NDJSON) listen to them (DESIGN.md §3).
+// lines, NDJSON) listen to them (docs/architecture.md "Layers").
 import type {SlotState} from '../migration/slot-state.js'
 
 export interface RunStarted {

@@ -1,6 +1,6 @@
 // An unknown command (`reshard mvoe 100 --to nodeB`). In a terminal, @oclif/plugin-not-found asks
 // "Did you mean move?" and runs it with the same arguments. Without a terminal (or with --json)
-// nothing may wait for input (DESIGN.md §4): one line names the closest command and the fixed
+// nothing may wait for input (docs/architecture.md "User contract"): one line names the closest command and the fixed
 // command line, and the exit code is 2 (usage error) from the one table.
 //
 // oclif joins the words before the first flag into the id ("mvoe:100"), so the id is split back

@@ -1,4 +1,4 @@
-// Epoch-safe finalization (DESIGN.md §1: "finalization must leave the target with the newest
+// Epoch-safe finalization (docs/architecture.md "Safety rules": "finalization must leave the target with the newest
 // config epoch for the slot"). A node that sees another claim one of its slots with a higher
 // config epoch yields the slot and deletes its keys there (Redis clusterUpdateSlotsConfigWith:
 // "dirty slots"). The claim can come from the old owner's own ping before it is told, or as an

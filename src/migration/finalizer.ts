@@ -1,4 +1,4 @@
-// Step 4 of DESIGN.md §1 for a group of slots of one pair, and the loss check after it:
+// Step 4 of the protocol (docs/architecture.md "Safety rules") for a group of slots of one pair, and the loss check after it:
 // SETSLOT NODE on the target, its epoch made strictly the highest (finalize-gate.ts), then the
 // source, then every other primary; one finalization at a time across all pairs of the run.
 import type {ClusterAdmin} from '../cluster/cluster-admin.js'

@@ -1,11 +1,11 @@
 // Streams every key of one slot from a node to another with MIGRATE, keeping the rules of
-// DESIGN.md §1: binary keys as Buffers, +NOKEY is success, a failed batch may have half
+// docs/architecture.md "Safety rules": binary keys as Buffers, +NOKEY is success, a failed batch may have half
 // succeeded (so every error is followed by a fresh listing), BUSYKEY is never overwritten
 // silently, IOERR/timeouts shrink the batch and raise the timeout before giving up.
 import type {ClusterAdmin, MigrateBatch} from '../cluster/cluster-admin.js'
 import {ReshardError, TargetUnreachableError} from '../errors.js'
 import type {EventBus} from '../events/events.js'
-import {printable} from './migrate-args.js'
+import {printable} from '../cluster/migrate-args.js'
 import {compareValues} from './value-compare.js'
 import type {EngineOptions} from './options.js'
 import type {StopControl} from './stop-control.js'

@@ -1,4 +1,4 @@
-// Which mechanism moves each source -> target pair (DESIGN.md §1): the servers' atomic slot
+// Which mechanism moves each source -> target pair (docs/architecture.md "Safety rules"): the servers' atomic slot
 // migration where both ends offer the same flavour and the user allows it, else the legacy
 // SETSLOT + MIGRATE protocol. Detected per node by COMMAND INFO, never by version string.
 import type {AsmFlavour, ClusterAdmin} from '../cluster/cluster-admin.js'

@@ -1,5 +1,5 @@
 // Engine defaults: the reference MigrationConfig (100 keys / 1 MiB per batch, 5 s per MIGRATE,
-// 1 h per migration); no wait between batches unless asked (DESIGN.md §2).
+// 1 h per migration); no wait between batches unless asked (docs/architecture.md "Slot states").
 export interface EngineOptions {
   /** Keys per MIGRATE batch; undefined: sized from the measured cost to fit maxPauseMs. */
   batchKeys?: number

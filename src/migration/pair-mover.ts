@@ -1,4 +1,4 @@
-// Moves the slots of one source -> target pair (DESIGN.md §1 protocol), in waves: small slots
+// Moves the slots of one source -> target pair (the protocol, docs/architecture.md "Safety rules"), in waves: small slots
 // are opened, streamed and finalized together so one round trip serves many slots; a slot with
 // many keys forms a wave of its own.
 import type {ClusterAdmin} from '../cluster/cluster-admin.js'

@@ -1,4 +1,4 @@
-// Checks before anything changes (DESIGN.md §1: refuse to start when the cluster is not healthy
+// Checks before anything changes (docs/architecture.md "Safety rules": refuse to start when the cluster is not healthy
 // enough, and say exactly what is wrong), and the resume rules: a move whose slot the target
 // already owns is done; a half-done slot of the same move is finished from what the cluster says.
 import {PreconditionError, SlotAlreadyImportingError, SlotAlreadyMigratingError} from '../errors.js'

@@ -1,4 +1,4 @@
-// The slot state machine (reference MigrationState, DESIGN.md §2):
+// The slot state machine (reference MigrationState, docs/architecture.md "Slot states"):
 // importing -> migrating -> streaming -> finalizing -> complete, plus failed and aborted.
 import {InvalidTransitionError} from '../errors.js'
 

@@ -1,4 +1,4 @@
-// The fast path of step 3 (DESIGN.md §1) for the slots of one wave, all already MIGRATING (so
+// The fast path of step 3 of the protocol (docs/architecture.md "Safety rules") for the slots of one wave, all already MIGRATING (so
 // the source gains no new key of them): each slot's keys are listed ahead, and MIGRATE batches
 // are kept in flight back to back on the source connection, across slot boundaries, so the
 // source never sits idle waiting for a round trip of ours. Behind each slot's last batch rides a

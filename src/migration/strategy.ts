@@ -1,4 +1,4 @@
-// The mechanism seam (DESIGN.md §3): one source -> target pair is moved by a strategy chosen per
+// The mechanism seam (docs/architecture.md "Layers"): one source -> target pair is moved by a strategy chosen per
 // pair, legacy streaming (PairMover) or the servers' atomic slot migration (AtomicMover). Both
 // report the same events (slot-state, keys-moved, slot-done, slot-failed) and slot states.
 import type {SlotResult} from './pair-mover.js'

@@ -1,6 +1,6 @@
 // `reshard apply plan.json`: check a Plan against the live cluster and turn it into moves.
 // A plan is a list of preconditions ("slot S is owned by FROM") and goals ("S goes to TO").
-//  - the target already owns the slot: done, skipped (re-applying a plan is safe, DESIGN.md §1);
+//  - the target already owns the slot: done, skipped (re-applying a plan is safe, docs/architecture.md "Safety rules");
 //  - the source owns it (maybe half-moved from→to): to do, the engine finishes or resumes it;
 //  - anyone else owns it, or the plan names nodes this cluster does not have: the plan is stale.
 // A stale plan changes nothing: every difference is listed, and the caller exits 4.

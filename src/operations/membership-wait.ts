@@ -1,5 +1,5 @@
 // Waiting for gossip: poll every node's own CLUSTER NODES view until a condition holds on all of
-// them, with a deadline (DESIGN.md §1: a node that does not answer is a verdict, never a hang).
+// them, with a deadline (docs/architecture.md "Safety rules": a node that does not answer is a verdict, never a hang).
 import type {Membership} from '../cluster/membership.js'
 import {PreconditionError, UsageError} from '../errors.js'
 import type {NodeLine} from '../topology/cluster-nodes.js'

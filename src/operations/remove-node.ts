@@ -146,7 +146,7 @@ async function sendAfter(m: Membership, c: NodeCommand): Promise<void> {
   }
 }
 
-/** After a drain: re-read until no view gives the node a slot (roles are never cached, DESIGN.md §1). */
+/** After a drain: re-read until no view gives the node a slot (roles are never cached, docs/architecture.md "Safety rules"). */
 export async function settleAfterDrain(refresh: () => Promise<Topology>, id: string, timeoutMs: number): Promise<Topology> {
   const deadline = Date.now() + timeoutMs
   for (;;) {

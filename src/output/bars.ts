@@ -6,7 +6,7 @@ import type cliProgress from 'cli-progress'
 import type {EventBus} from '../events/events.js'
 import {paint} from './colour.js'
 import {EventLines, finishLine} from './event-lines.js'
-import type {Reporter} from './progress.js'
+import type {Reporter} from './reporter.js'
 import {screenWidth, truncate} from './tables.js'
 import {percent, short, shortOf, Tally, type PairTally} from './tally.js'
 
@@ -33,6 +33,9 @@ export function barLayout(width: number, keysTotal: number, slotsTotal: number, 
   return {overallBar, pairLabel, pairBar}
 }
 
+// About 70 lines: one closure over the bars' mutable state (the multibar, its layout, one bar per
+// pair, the redraw timer) that the listener, redraw() and stop() all share; split, each piece
+// would take all of it as arguments.
 export function attachBars(bus: EventBus, out: NodeJS.WritableStream, names: (id: string) => string): Reporter {
   // loaded only for bars (a terminal): start-up that quiet, plain and JSON runs skip
   const bars = createRequire(import.meta.url)('cli-progress') as typeof cliProgress

@@ -29,7 +29,3 @@ function plain(): Painter {
 // about 10 ms of start-up.
 const wanted = level()
 export const paint: Painter = wanted === 0 ? plain() : new (await import('chalk')).Chalk({level: wanted})
-
-export function colourEnabled(): boolean {
-  return paint.level > 0
-}

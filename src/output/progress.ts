@@ -1,4 +1,4 @@
-// Reporters: listeners of the same engine events (DESIGN.md §3), chosen in one place.
+// Reporters: listeners of the same engine events (docs/architecture.md "Layers"), chosen in one place.
 //  - bars:   cli-progress, redrawn in place on a TTY (overall bar + one line per active pair)
 //  - plain:  progress lines for CI logs (no escape codes), printed on change at most every few seconds
 //  - json:   NDJSON events on stderr
@@ -7,13 +7,12 @@
 import type {EventBus} from '../events/events.js'
 import {attachBars} from './bars.js'
 import {EventLines, finishLine, progressLine} from './event-lines.js'
+import type {Reporter} from './reporter.js'
 import {Tally} from './tally.js'
 
-export type ReporterMode = 'bars' | 'plain' | 'json' | 'quiet' | 'silent'
+export type {Reporter} from './reporter.js'
 
-export interface Reporter {
-  stop(): void
-}
+export type ReporterMode = 'bars' | 'plain' | 'json' | 'quiet' | 'silent'
 
 export function chooseReporterMode(f: {json?: boolean; quiet?: boolean}): ReporterMode {
   if (f.json) return f.quiet ? 'silent' : 'json'

@@ -1,6 +1,6 @@
 // PURE. Lists of slots as people read them: ranges with a count, cut at a range boundary, so
 // that 203 open slots are one line ("0-202 (203 slots, streaming)"), not 203 entries.
-import {formatSlots, toRanges} from '../topology/slot-set.js'
+import {formatSlots, toRanges} from '../topology/slot-ranges.js'
 
 /** Ranges shown before the rest is summarised as "… +N ranges". */
 const MAX_RANGES = 8

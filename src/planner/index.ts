@@ -1,4 +1,4 @@
-// PURE (DESIGN.md §3): (Topology, goal, options) -> Plan. No I/O, no clock, no randomness.
+// PURE (docs/architecture.md "Layers"): (Topology, goal, options) -> Plan. No I/O, no clock, no randomness.
 export {
   PLAN_VERSION,
   pairsOf,

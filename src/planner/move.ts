@@ -1,6 +1,6 @@
 // PURE. `move SLOTS --to NODE [--from NODE]` as a plan.
 // Slots the target already owns need no move: they are listed in plan.skipped (so re-running a
-// half-done move is idempotent, DESIGN.md §1). A slot nobody owns, or (with --from) a slot the
+// half-done move is idempotent, docs/architecture.md "Safety rules"). A slot nobody owns, or (with --from) a slot the
 // source does not own, is refused: the cluster is not in the state the operator expects.
 import {PreconditionError, UsageError} from '../errors.js'
 import {formatSlots, MAX_SLOT} from '../topology/slot-set.js'

@@ -1,4 +1,4 @@
-// PURE (DESIGN.md §3): the Plan model and the pieces every planner shares. No I/O, no clock,
+// PURE (docs/architecture.md "Layers"): the Plan model and the pieces every planner shares. No I/O, no clock,
 // no randomness: the same Topology and options give the same Plan, byte for byte.
 import {PreconditionError, UsageError} from '../errors.js'
 import {SLOT_COUNT} from '../topology/slot-set.js'

@@ -1,4 +1,4 @@
-// The wizard's questions. Each returns an answer and touches no cluster (DESIGN.md §3): the
+// The wizard's questions. Each returns an answer and touches no cluster (docs/architecture.md "Layers"): the
 // command feeds them what it read, and validation re-asks with the reason.
 import {confirm, input, number, select} from '@inquirer/prompts'
 import {parseAddress} from '../cluster/connection.js'

@@ -1,5 +1,5 @@
 // CRC16 (XMODEM) and the Redis Cluster key -> slot mapping, on raw bytes: keys are binary
-// (DESIGN.md §1), so a key is hashed exactly as the server hashes it, never re-encoded.
+// (docs/architecture.md "Safety rules"), so a key is hashed exactly as the server hashes it, never re-encoded.
 
 export const SLOT_COUNT = 16384
 

@@ -130,6 +130,53 @@ async function slotOwners(conn: ConnectionOptions): Promise<string[]> {
 const PIPELINE_CHUNK = 5000
 const MSET_PAIRS = 100
 
+type Pipeline = ReturnType<Redis['pipeline']>
+
+/** One open pipeline per owner (host:port), on one connection per owner made on first use. */
+class OwnerPipelines {
+  readonly clients = new Map<string, Redis>()
+  private readonly open = new Map<string, Pipeline>()
+  private readonly pending: Array<Promise<Array<[Error | null, unknown]> | null>> = []
+  constructor(private readonly conn: ConnectionOptions) {}
+
+  async get(owner: string): Promise<Pipeline> {
+    let client = this.clients.get(owner)
+    if (!client) {
+      const j = owner.lastIndexOf(':')
+      client = await connectNode(this.conn, owner.slice(0, j), Number(owner.slice(j + 1)))
+      this.clients.set(owner, client)
+    }
+    let pl = this.open.get(owner)
+    if (!pl) {
+      pl = client.pipeline()
+      this.open.set(owner, pl)
+    }
+    return pl
+  }
+
+  /** Sends the owner's pipeline once it holds PIPELINE_CHUNK commands; the next get() opens a new one. */
+  sendIfFull(owner: string, pl: Pipeline): void {
+    if (pl.length >= PIPELINE_CHUNK) {
+      this.pending.push(pl.exec())
+      this.open.delete(owner)
+    }
+  }
+
+  /** Sends what is left; throws on the first command that failed. */
+  async finish(): Promise<void> {
+    for (const pl of this.open.values()) this.pending.push(pl.exec())
+    const replies = await Promise.all(this.pending)
+    for (const r of replies) {
+      const failed = r?.find(([err]) => err)
+      if (failed) throw new PreconditionError('seed_failed', `seeding failed: ${failed[0]!.message.split('\n')[0]}`)
+    }
+  }
+
+  close(): void {
+    for (const c of this.clients.values()) c.disconnect()
+  }
+}
+
 /** Write `opts.count` deterministic keys, each to the primary that owns its slot. */
 export async function seedKeys(target: SandboxState | ConnectionOptions, opts: SeedOptions): Promise<SeedResult> {
   const started = Date.now()
@@ -141,9 +188,7 @@ export async function seedKeys(target: SandboxState | ConnectionOptions, opts: S
   const result: SeedResult = {count: 0, byType: {string: 0, hash: 0, list: 0, set: 0, zset: 0, stream: 0}, withTtl: 0, binaryNames: 0, perNode: {}, ms: 0}
   if (opts.count === 0) return result
   const owners = await slotOwners(conn)
-  const clients = new Map<string, Redis>()
-  const pipelines = new Map<string, ReturnType<Redis['pipeline']>>()
-  const pending: Array<Promise<Array<[Error | null, unknown]> | null>> = []
+  const pipelines = new OwnerPipelines(conn)
   const msets = new Map<number, Array<string | Buffer>>()
   const prefix = opts.prefix ?? 'key'
   try {
@@ -151,17 +196,7 @@ export async function seedKeys(target: SandboxState | ConnectionOptions, opts: S
       const spec = seedKeySpec(i, opts)
       const owner = owners[spec.slot]
       if (!owner) throw new PreconditionError('slot_uncovered', `slot ${spec.slot} has no owner; cannot seed key ${i}`)
-      let client = clients.get(owner)
-      if (!client) {
-        const j = owner.lastIndexOf(':')
-        client = await connectNode(conn, owner.slice(0, j), Number(owner.slice(j + 1)))
-        clients.set(owner, client)
-      }
-      let pl = pipelines.get(owner)
-      if (!pl) {
-        pl = client.pipeline()
-        pipelines.set(owner, pl)
-      }
+      const pl = await pipelines.get(owner)
       if (spec.type === 'string' && !spec.ttlSeconds) {
         // Plain strings of one slot go out as one MSET (MSET needs a single slot): far fewer commands.
         let bucket = msets.get(spec.slot)
@@ -177,33 +212,17 @@ export async function seedKeys(target: SandboxState | ConnectionOptions, opts: S
       } else {
         for (const [cmd, ...args] of seedCommands(spec, opts)) pl.call(cmd, ...args)
       }
-      if (pl.length >= PIPELINE_CHUNK) {
-        pending.push(pl.exec())
-        pipelines.delete(owner)
-      }
+      pipelines.sendIfFull(owner, pl)
       result.count++
       result.byType[spec.type]++
       if (spec.ttlSeconds) result.withTtl++
       if (spec.binaryName) result.binaryNames++
       result.perNode[owner] = (result.perNode[owner] ?? 0) + 1
     }
-    for (const [slot, bucket] of msets) {
-      const owner = owners[slot]!
-      let pl = pipelines.get(owner)
-      if (!pl) {
-        pl = clients.get(owner)!.pipeline()
-        pipelines.set(owner, pl)
-      }
-      pl.call('MSET', ...bucket)
-    }
-    for (const pl of pipelines.values()) pending.push(pl.exec())
-    const replies = await Promise.all(pending)
-    for (const r of replies) {
-      const failed = r?.find(([err]) => err)
-      if (failed) throw new PreconditionError('seed_failed', `seeding failed: ${failed[0]!.message.split('\n')[0]}`)
-    }
+    for (const [slot, bucket] of msets) (await pipelines.get(owners[slot]!)).call('MSET', ...bucket)
+    await pipelines.finish()
   } finally {
-    for (const c of clients.values()) c.disconnect()
+    pipelines.close()
   }
   result.ms = Date.now() - started
   return result

@@ -1,5 +1,5 @@
 // PURE. The node table that `sandbox up` and `sandbox status` print.
-import type {NodeStatus} from './sandbox.js'
+import type {NodeStatus} from './sandbox-status.js'
 
 export interface TableStyle {
   dim?: (s: string) => string

@@ -1,7 +1,7 @@
 // PURE. Parser for the text of `CLUSTER NODES`.
 // Line: <id> <ip:port@cport[,hostname]> <flags> <primary-id|-> <ping> <pong> <epoch> <link> <slot>...
 // A primary reports its own open slots only on its `myself` line: "[slot->-id]" (migrating)
-// and "[slot-<-id]" (importing) (DESIGN.md §1).
+// and "[slot-<-id]" (importing) (docs/architecture.md "Safety rules").
 import {MAX_SLOT, slotRange} from './slot-set.js'
 
 export type Role = 'primary' | 'replica'

@@ -1,6 +1,9 @@
 // PURE. Slot sets as operators write them: "100", "100-200", "0-99,200,300-310".
 import {UsageError} from '../errors.js'
 
+// Formatting lives apart (it imports nothing, so errors.ts can format slot lists without a cycle).
+export {formatSlots, toRanges} from './slot-ranges.js'
+
 export const SLOT_COUNT = 16384
 export const MAX_SLOT = SLOT_COUNT - 1
 
@@ -36,30 +39,4 @@ export function parseSlots(expr: string): number[] {
     for (let s = lo; s <= hi; s++) seen.add(s)
   }
   return [...seen].sort((a, b) => a - b)
-}
-
-/** Compact ranges: [0,1,2,5] -> "0-2,5". Input need not be sorted. */
-export function formatSlots(slots: Iterable<number>): string {
-  // a node's slots come sorted: sorting 16384 numbers with a comparator costs more than the rest
-  const sorted = Array.isArray(slots) && increasing(slots) ? (slots as readonly number[]) : [...new Set(slots)].sort((a, b) => a - b)
-  return toRanges(sorted)
-    .map(([lo, hi]) => (lo === hi ? `${lo}` : `${lo}-${hi}`))
-    .join(',')
-}
-
-export function toRanges(sorted: readonly number[]): Array<[number, number]> {
-  const out: Array<[number, number]> = []
-  let last: [number, number] | undefined
-  for (let i = 0; i < sorted.length; i++) {
-    const s = sorted[i]!
-    if (last && s === last[1] + 1) last[1] = s
-    else out.push((last = [s, s]))
-  }
-  return out
-}
-
-/** Strictly increasing: then it is its own sorted, duplicate-free copy. */
-function increasing(a: readonly number[]): boolean {
-  for (let i = 1; i < a.length; i++) if (!(a[i]! > a[i - 1]!)) return false
-  return true
 }

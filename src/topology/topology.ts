@@ -1,6 +1,6 @@
 // PURE. A snapshot of the cluster built from every node's own `CLUSTER NODES` view.
 import {type NodeLine, type Role} from './cluster-nodes.js'
-import {formatSlots, SLOT_COUNT, slotRange} from './slot-set.js'
+import {SLOT_COUNT, slotRange} from './slot-set.js'
 
 export interface NodeView {
   /** The address we dialled. */
@@ -56,7 +56,7 @@ export interface Topology {
   open: OpenSlotMark[]
   /**
    * Copies of their primary's markers that Valkey 8+ replicas show on their own myself line
-   * (DESIGN.md §1): reported as copies, never counted as open slots, never acted on.
+   * (docs/architecture.md "Safety rules"): reported as copies, never counted as open slots, never acted on.
    */
   replicaCopies: OpenSlotMark[]
   uncovered: number[]
@@ -289,8 +289,4 @@ export function shortName(n: Pick<TopoNode, 'id' | 'address' | 'hostname'>): str
 export function nameOf(t: Topology | undefined, id: string): string {
   const n = t && nodeById(t, id)
   return n ? shortName(n) : id.slice(0, 8)
-}
-
-export function describeSlots(slots: number[]): string {
-  return slots.length === 0 ? '-' : formatSlots(slots)
 }

@@ -8,7 +8,6 @@ import {
   EXIT_CODE_TABLE,
   InvalidTransitionError,
   LeftOpenError,
-  NoMigrationInProgressError,
   type OpenSlot,
   PreconditionError,
   redact,
@@ -17,7 +16,6 @@ import {
   SlotAlreadyMigratingError,
   StalePlanError,
   TargetUnreachableError,
-  TimeoutError,
   UsageError,
 } from '../../src/errors.js'
 
@@ -56,11 +54,9 @@ describe('error classes', () => {
     ['SlotAlreadyImportingError', () => new SlotAlreadyImportingError(5, 'nodeA', 'nodeB'), 3, 'slot_already_importing'],
     ['ConnectionError', () => new ConnectionError('down'), 3, 'unreachable'],
     ['AuthError', () => new AuthError('NOAUTH'), 3, 'auth'],
-    ['NoMigrationInProgressError', () => new NoMigrationInProgressError(9), 3, 'no_migration_in_progress'],
     ['StalePlanError', () => new StalePlanError('stale', ['slot 1 moved']), 4, 'stale_plan'],
     ['LeftOpenError', () => new LeftOpenError('interrupted', 'stopped', open), 5, 'interrupted'],
     ['TargetUnreachableError', () => new TargetUnreachableError('target down'), 5, 'target_unreachable'],
-    ['TimeoutError', () => new TimeoutError('too slow'), 5, 'timeout'],
     ['InvalidTransitionError', () => new InvalidTransitionError('a', 'b'), 1, 'invalid_state_transition'],
     ['AbortedError', () => new AbortedError(), 130, 'aborted'],
   ]

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {buildMigrateArgs, describeMigrate, type MigrateArgsInput, printable} from '../../src/migration/migrate-args.js'
+import {buildMigrateArgs, describeMigrate, type MigrateArgsInput, printable} from '../../src/cluster/migrate-args.js'
 
 const k = (s: string): Buffer => Buffer.from(s, 'utf8')
 

@@ -3,7 +3,9 @@
 // in chunks sized from the node's measured cost. COUNTKEYSINSLOT goes as one read-only EVAL; a node
 // that refuses the script gets the same list as a pipeline, with the same per-slot results.
 import {describe, expect, it} from 'vitest'
-import {RedisClusterAdmin, setSlotChunk, setSlotDeadline, ADMIN_TIMEOUT_MS} from '../../src/cluster/redis-admin.js'
+import {RedisClusterAdmin} from '../../src/cluster/redis-admin.js'
+import {setSlotChunk, setSlotDeadline} from '../../src/cluster/setslot.js'
+import {ADMIN_TIMEOUT_MS} from '../../src/cluster/timeout.js'
 
 type Reply = unknown
 class FakeClient {

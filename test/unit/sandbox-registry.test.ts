@@ -11,7 +11,7 @@ import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from '
 import {EXIT, UsageError} from '../../src/errors.js'
 import {chooseSandbox, listSandboxes, sandboxForConnection} from '../../src/sandbox/registry.js'
 import {findSandboxState, legacySandboxStatePath, sandboxStatePath, type SandboxState} from '../../src/sandbox/state.js'
-import {resolveConnection} from '../../src/cluster/connection.js'
+import {resolveConnection} from '../../src/cli/connection-target.js'
 
 let home: string
 const saved = {...process.env}

@@ -1,4 +1,4 @@
-// Builds the exact argument list of MIGRATE (DESIGN.md §1): keys stay Buffers, and no stray
+// Builds the exact argument list of MIGRATE (docs/architecture.md "Safety rules"): keys stay Buffers, and no stray
 // empty argument (it would be read as a key).
 export interface MigrateAuth {
   user?: string
