@@ -1,8 +1,7 @@
-#!/usr/bin/env node
-// Start-up time counts (`npm run bench` times whole processes against redis-cli), so, as in
-// src/cli/oclif.ts: only the part of @oclif/core that runs a command (its index also loads semver
-// and every helper), and required, not imported (an import of a CommonJS file makes Node scan
-// its source for export names first).
+// The CLI's entry, bundled by scripts/bundle.js into dist/bundle/main.js (bin/run.js loads that).
+// The require() calls below are bundled as well (esbuild follows them once scripts/bundle.js has
+// turned createRequire(import.meta.url) back into require): @oclif/core is then one module graph
+// shared by this entry and every command.
 import {createRequire} from 'node:module'
 
 const require = createRequire(import.meta.url)
@@ -43,6 +42,9 @@ if (!/^(1|true|yes|y)$/i.test(process.env.OCLIF_DISABLE_ENGINE_WARNING ?? '') &&
 // "timed out" (exit 1, a stack trace, the document cut). Here the process waits for its output to
 // drain, however slow the reader, and then exits with the command's code. Under --json a failure
 // no command caught is still one JSON document on stdout, as docs/ci.md promises for every failure.
+// The bundle is the compiled CLI: oclif must not look for TypeScript sources to run instead
+// (it does under NODE_ENV=test or development, and warns when it finds none).
+globalThis.oclif = Object.assign(globalThis.oclif ?? {}, {enableAutoTranspile: false})
 const {run} = require('@oclif/core/run')
 const handleModule = require('@oclif/core/handle')
 // An empty write's callback runs once every write before it has been flushed. ('drain' is not
