@@ -3,6 +3,7 @@
 // verdict line.
 import type {MigrationEvent} from '../events/events.js'
 import {paint} from './colour.js'
+import {CommandDigest} from './command-digest.js'
 import {groupedSlots} from './slot-list.js'
 import {percent, type Tally} from './tally.js'
 
@@ -11,12 +12,21 @@ export class EventLines {
   private skipped: Array<{slot: number; reason: string}> = []
   private recoverSlots = new Set<number>()
   private recoverCut = false
+  private commands = new CommandDigest()
   static readonly RECOVER_DETAIL = 3
 
   constructor(private readonly line: (s: string) => void) {}
 
-  /** Skipped slots come as one event each: printed as one line per reason, before anything else. */
+  /** At the end: what is still held back (skips, a dry run's commands: see command-digest.ts). */
   flush(): void {
+    this.flushSkipped()
+    const c = this.commands.lines()
+    if (!c.verbatim) this.line(paint.dim(`would send ${c.total} commands (--json lists each):`))
+    for (const l of c.lines) this.line(c.verbatim ? `${paint.dim('would send to')} ${l}` : `  ${l}`)
+  }
+
+  /** Skipped slots come as one event each: printed as one line per reason, before anything else. */
+  private flushSkipped(): void {
     if (this.skipped.length === 0) return
     for (const g of groupedSlots(this.skipped, (s) => s.slot, (s) => s.reason)) this.line(`skipped ${g}`)
     this.skipped = []
@@ -27,7 +37,11 @@ export class EventLines {
       this.skipped.push({slot: e.slot, reason: e.reason})
       return
     }
-    this.flush()
+    if (e.type === 'command') {
+      this.commands.add(e.node, e.command)
+      return
+    }
+    this.flushSkipped()
     if (e.type === 'recover-step' || e.type === 'recover-slot') {
       // every step of the first slots; past those, failures only (--json has every step)
       this.recoverSlots.add(e.slot)
@@ -56,8 +70,6 @@ function describeEvent(e: MigrationEvent): string | undefined {
       return `slot ${e.slot} [${e.case}]: ${e.action}`
     case 'recover-slot':
       return `slot ${e.slot} [${e.case}]: ${e.outcome === 'fixed' ? paint.green('fixed') : e.outcome === 'dry-run' ? 'dry run' : paint.red(e.outcome)}${e.message ? ` - ${e.message}` : ''}`
-    case 'command':
-      return `${paint.dim('would send to')} ${e.node}: ${e.command}`
     default:
       return undefined
   }

@@ -106,6 +106,8 @@ describe('--json documents and events match schema/', () => {
       [['move', '--to', 'nodeB'], 2],
       [['apply', '/nonexistent/plan.json', '--yes'], 2],
       [['status', '-c', '127.0.0.1:1'], 3],
+      [['remove-node', 'nodeZ', '--yes'], 2],
+      [['add-node', '127.0.0.1:1', '--yes'], 3],
     ]
     for (const [args, code] of cases) {
       const r = await cli(args)
@@ -119,6 +121,62 @@ describe('--json documents and events match schema/', () => {
     const r = await cli(['move', '0-9', '--to', 'nodeA', '--yes', '--quiet'])
     expect(r.stderr).toBe('')
     contract(r, 'run.schema.json', 'move --quiet')
+  })
+
+  it('add-node and remove-node (dry runs and real), move --count, rebalance --check naming the empty primary', async () => {
+    const d = await cluster.startBareNode()
+    const e = await cluster.startBareNode()
+    const dryAdd = contract(await cli(['add-node', d.address, '--dry-run']), 'add-node.schema.json', 'add-node --dry-run').doc
+    expect(dryAdd).toMatchObject({dryRun: true, knownBy: 0, alreadyMember: false})
+    const add = contract(await cli(['add-node', d.address, '--yes']), 'add-node.schema.json', 'add-node').doc as {node: {id: string}; knownBy: number}
+    expect(add.knownBy).toBe(4)
+    const rc = await cli(['rebalance', '--check'])
+    const idle = contract(rc, 'rebalance-check.schema.json', 'rebalance --check after add-node').doc as {emptyPrimaries: Array<{id: string}>}
+    expect(idle.emptyPrimaries.map((x) => x.id)).toEqual([add.node.id])
+    const rep = contract(await cli(['add-node', e.address, '--replica-of', d.address, '--yes']), 'add-node.schema.json', 'add-node --replica-of').doc as {replicaOf: {id: string}}
+    expect(rep.replicaOf.id).toBe(add.node.id)
+
+    const mv = contract(await cli(['move', '--count', '20', '--from', 'all', '--to', d.address, '--yes']), 'run.schema.json', 'move --count').doc as {picked: {count: number}}
+    expect(mv.picked.count).toBe(20)
+
+    const dry = contract(await cli(['remove-node', d.address, '--dry-run']), 'remove-node.schema.json', 'remove-node --dry-run')
+    expect(dry.doc).toMatchObject({dryRun: true, forgetMs: 0, reset: true, shutdown: false})
+    expect((dry.doc.drained as {moved: unknown[]}).moved).toHaveLength(20)
+    expect(dry.events.some((x) => x.type === 'command')).toBe(true)
+    const rm = contract(await cli(['remove-node', d.address, '--yes']), 'remove-node.schema.json', 'remove-node').doc as {
+      dryRun: boolean
+      forgottenBy: number
+      drained: {moved: Array<{outcome: string}>}
+      repointed: Array<{id: string; to: {id: string}}>
+    }
+    expect(rm.dryRun).toBe(false)
+    expect(rm.forgottenBy).toBe(4)
+    expect(rm.drained.moved.filter((x) => x.outcome === 'done')).toHaveLength(20)
+    // e ends up following a primary still in the cluster: re-pointed by remove-node, or already
+    // moved by Redis itself when d lost its last slot (replica migration)
+    const after = JSON.parse((await cli(['status'])).stdout) as {primaries: Array<{id: string; replicas: Array<{address: string}>}>}
+    const owner = after.primaries.find((p) => p.replicas.some((x) => x.address === e.address))
+    expect(owner, 'the replica follows a primary of the cluster').toBeDefined()
+    expect(owner!.id).not.toBe(add.node.id)
+    for (const x of rm.repointed) expect(x.to.id).toBe(owner!.id)
+    const rmReplica = contract(await cli(['remove-node', e.address, '--shutdown', '--yes']), 'remove-node.schema.json', 'remove-node (a replica)').doc
+    expect(rmReplica).toMatchObject({shutdown: true, repointed: []})
+    expect(rmReplica.drained).toBeUndefined()
+  })
+
+  it('remove-node --dry-run of a primary: the drain commands as ranges with counts, every command under --json', async () => {
+    const human = await runCli(['remove-node', 'nodeC', '--dry-run'], {env: cluster.env})
+    expect(human.code, human.stderr).toBe(0)
+    const out = human.stdout + human.stderr
+    const total = Number(/would send (\d+) commands/.exec(out)?.[1])
+    expect(total, out).toBeGreaterThan(1000)
+    expect(out.split('\n').length).toBeLessThan(60)
+    expect(out).not.toMatch(/SETSLOT \d/)
+    expect(out).toMatch(/nodeC: CLUSTER SETSLOT <slot> MIGRATING [0-9a-f]{8}… for \d+-\d+.* \(\d+ slots\)/)
+    expect(out).toMatch(/nodeC: MIGRATE 127\.0\.0\.1 \d+ "" 0 \d+ KEYS … ×\d+, \d+ keys in all/)
+    expect(out).toContain('CLUSTER FORGET')
+    const json = contract(await cli(['remove-node', 'nodeC', '--dry-run']), 'remove-node.schema.json', 'remove-node nodeC --dry-run')
+    expect(json.events.filter((x) => x.type === 'command')).toHaveLength(total)
   })
 
   it('sandbox up, status and down', async () => {

@@ -13,9 +13,14 @@ describe('npm pack', () => {
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([])
     expect(files).not.toContain('bin/dev.js')
     expect(files.filter((f) => f.startsWith('src/') || f.startsWith('test/'))).toEqual([])
-    for (const f of ['LICENSE', 'README.md', 'package.json', 'bin/run.js', 'oclif.manifest.json', 'dist/commands/move.js', 'dist/commands/add-node.js', 'dist/hooks/command-not-found.js']) {
+    for (const f of ['LICENSE', 'README.md', 'package.json', 'bin/run.js', 'oclif.manifest.json', 'dist/bundle/main.js', 'dist/bundle/commands/move.js', 'dist/bundle/commands/add-node.js', 'dist/bundle/hooks/command-not-found.js']) {
       expect(files).toContain(f)
     }
+    // the CLI runs from the bundle alone (scripts/bundle.js): tsc's separate files stay out
+    expect(files.filter((f) => f.startsWith('dist/') && !f.startsWith('dist/bundle/'))).toEqual([])
+    // every file the manifest names is shipped
+    const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, {relativePath: string[]}>}
+    for (const c of Object.values(manifest.commands)) expect(files).toContain(c.relativePath.join('/'))
   })
 
   it('has an MIT LICENSE matching package.json', () => {
