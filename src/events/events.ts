@@ -1,6 +1,7 @@
 // The closed list of migration events. The engine emits only these; reporters (bars, plain
 // lines, NDJSON) listen to them (DESIGN.md §3).
-import type {SlotState} from '../migration/slot-state.js'
+/** Where one slot's move stands (DESIGN.md §2); the transitions live in migration/slot-state.ts. */
+export type SlotState = 'pending' | 'importing' | 'migrating' | 'streaming' | 'finalizing' | 'complete' | 'failed' | 'aborted'
 
 export interface RunStarted {
   type: 'run-started'

@@ -1,6 +1,7 @@
 // Executes a list of moves: pairs that share no node run concurrently (up to `parallel`),
 // pairs that share a node run one after another. When one pair fails, the others finish the
-// slots they have opened and start no new ones.
+// slots they have opened and start no new ones. What became of each slot is kept by one
+// SlotLedger (slot-ledger.ts): the result, the open slots and the outcome are read from it.
 import type {ClusterAdmin} from '../cluster/cluster-admin.js'
 import {AsmError, LeftOpenError, ReshardError, type OpenSlot} from '../errors.js'
 import type {EventBus} from '../events/events.js'
@@ -8,14 +9,14 @@ import {nameOf, type Topology} from '../topology/topology.js'
 import type {EngineOptions} from './options.js'
 import {AtomicMover} from './atomic-mover.js'
 import {FinalizeGate} from './finalize-gate.js'
-import {pairKey, type Mechanism, type PairMechanism} from './mechanism.js'
-import {PairMover, type SlotResult} from './pair-mover.js'
+import {pairKey, type PairMechanism} from './mechanism.js'
+import {PairMover} from './pair-mover.js'
 import type {ClassifiedMove, MoveSpec} from './preflight.js'
 import type {StopControl} from './stop-control.js'
+import {SlotLedger, type RunSlotResult} from './slot-ledger.js'
 import type {PairStrategy} from './strategy.js'
 
-/** A slot's result with the mechanism of its pair. */
-export type RunSlotResult = SlotResult & {mechanism: Mechanism}
+export type {RunSlotResult}
 
 export interface RunResult {
   ok: boolean
@@ -84,12 +85,15 @@ export async function executeMoves(p: {
   stop: StopControl
   /** The mechanism per pair (pairKey); a pair not listed moves by legacy. */
   mechanisms?: ReadonlyMap<string, PairMechanism>
+  /** The ledger to keep the slots in (a caller that reads it while the run goes on); a new one on `bus` when absent. */
+  ledger?: SlotLedger
 }): Promise<RunResult> {
   const {admin, opts, bus, stop} = p
   const mechanismOf = (from: string, to: string): PairMechanism => p.mechanisms?.get(pairKey(from, to)) ?? {from, to, mechanism: 'legacy'}
   let topology = p.topology
   const started = Date.now()
   const pairs = groupPairs(p.todo)
+  const todo = new Set(p.todo.map((m) => m.slot))
   const label = (id: string) => nameOf(topology, id)
   const keysOf = (m: MoveSpec) => m.keys ?? 0
   bus.emit({
@@ -106,18 +110,20 @@ export async function executeMoves(p: {
   const throttle = makeThrottle(opts)
   // legacy finalizations, one at a time across pairs (epoch safety; see finalize-gate.ts)
   const gate = new FinalizeGate(admin, () => topology)
-  const results: RunSlotResult[] = []
+  // every slot is in the ledger from the start: a pair never started leaves its slots pending
+  const ledger = p.ledger ?? new SlotLedger(bus)
+  for (const pair of pairs) ledger.add(pair.moves, mechanismOf(pair.from, pair.to).mechanism)
   const busy = new Set<string>()
   const waiting = [...pairs]
   let firstError: ReshardError | undefined
   const timer = setTimeout(() => stop.request('hard', `the run exceeded --migration-timeout (${opts.migrationTimeoutMs} ms)`), opts.migrationTimeoutMs)
   timer.unref()
 
-  const strategyFor = (pair: Pair): {mover: PairStrategy; mechanism: Mechanism} => {
+  const strategyFor = (pair: Pair): PairStrategy => {
     const m = mechanismOf(pair.from, pair.to)
-    const base = {admin, bus, opts, stop, from: pair.from, to: pair.to, fromLabel: label(pair.from), toLabel: label(pair.to)}
-    if (m.mechanism === 'atomic' && m.flavour) return {mover: new AtomicMover({...base, flavour: m.flavour}, pair.moves), mechanism: 'atomic'}
-    return {mover: new PairMover({...base, topology: () => topology, throttle, gate}, pair.moves), mechanism: 'legacy'}
+    const base = {admin, bus, opts, stop, ledger, from: pair.from, to: pair.to, fromLabel: label(pair.from), toLabel: label(pair.to)}
+    if (m.mechanism === 'atomic' && m.flavour) return new AtomicMover({...base, flavour: m.flavour}, pair.moves)
+    return new PairMover({...base, topology: () => topology, throttle, gate}, pair.moves)
   }
 
   await new Promise<void>((resolve) => {
@@ -130,17 +136,14 @@ export async function executeMoves(p: {
         busy.add(pair.from)
         busy.add(pair.to)
         running++
-        const {mover, mechanism} = strategyFor(pair)
-        const tag = (r: SlotResult): RunSlotResult => ({...r, mechanism})
-        mover
+        strategyFor(pair)
           .run()
           .then(
-            (r) => results.push(...r.map(tag)),
+            () => undefined,
             (e: unknown) => {
               const err = e instanceof ReshardError ? e : new ReshardError('unexpected', e instanceof Error ? e.message : String(e), 1)
               firstError ??= err
               stop.request('soft', err.message)
-              results.push(...pair.moves.map((m) => tag(mover.resultOf(m.slot))))
             },
           )
           .finally(() => {
@@ -157,8 +160,8 @@ export async function executeMoves(p: {
   })
   clearTimeout(timer)
 
-  // Pairs never started count as not started.
-  for (const pair of waiting) for (const m of pair.moves) results.push({slot: m.slot, from: m.from, to: m.to, outcome: 'not-started', state: 'pending', keys: 0, mechanism: mechanismOf(pair.from, pair.to).mechanism})
+  // pairs never started are still pending in the ledger: not started
+  const results = ledger.results(p.todo.map((m) => m.slot))
 
   // 5. Verify: every reachable node names the target as owner (polled: gossip lags).
   let verified = true
@@ -182,10 +185,7 @@ export async function executeMoves(p: {
     }
   }
 
-  results.sort((a, b) => a.slot - b.slot)
-  const open: OpenSlot[] = results
-    .filter((r) => r.outcome === 'open')
-    .map((r) => ({slot: r.slot, state: r.state, source: label(r.from), target: label(r.to)}))
+  const open: OpenSlot[] = ledger.open(label).filter((o) => todo.has(o.slot))
   const keys = results.reduce((a, r) => a + r.keys, 0)
   const ms = Date.now() - started
   // A stop that came after the last slot was done (Ctrl-C while a fast atomic task finished)
