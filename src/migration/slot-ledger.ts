@@ -180,6 +180,7 @@ export class SlotLedger {
     try {
       if (ev.type === 'slot-failed') {
         if (e.state !== 'failed') this.fail(ev.slot, ev.error)
+        else e.error = ev.error
       } else if (ev.state === 'failed') {
         // only a rolled-back (atomic) slot reports the state failed; its slot-failed follows
         this.fail(ev.slot, 'failed', 'rolled-back')
