@@ -2,9 +2,10 @@
 // opening new slots, pairs never started, a stop that came after every slot was done (a success),
 // and the verify poll; the result, its open list and trackOpenSlots read the same ledger.
 import {describe, expect, it} from 'vitest'
-import {LeftOpenError} from '../../src/errors.js'
+import {AsmError, LeftOpenError} from '../../src/errors.js'
 import type {EventBus} from '../../src/events/events.js'
 import {executeMoves} from '../../src/migration/executor.js'
+import {pairKey} from '../../src/migration/mechanism.js'
 import {trackOpenSlots} from '../../src/migration/open-tracker.js'
 import type {EngineOptions} from '../../src/migration/options.js'
 import type {ClassifiedMove} from '../../src/migration/preflight.js'
@@ -143,5 +144,46 @@ describe('executeMoves on FakeCluster', () => {
     expect(ledger!.result(1)).toEqual({...r.slots[0], outcome: 'done', state: 'complete', mechanism: 'legacy'})
     // it emitted the slot events on the run's bus
     expect(statesOf(1)).toEqual(['importing', 'migrating', 'streaming', 'finalizing', 'complete'])
+  })
+
+  it('while a batch hangs, the open report of a second Ctrl-C (trackOpenSlots) names the slot; released, the run ends done', async () => {
+    const fake = primaries(3, {0: 50})
+    fake.hang('channel-migrate')
+    const {go, openNow} = await run(fake, moves(A, B, [0], fake))
+    const running = go()
+    for (let i = 0; i < 200 && openNow().length === 0; i++) await new Promise((r) => setTimeout(r, 5))
+    await new Promise((r) => setTimeout(r, 20))
+    expect(openNow()).toEqual([{slot: 0, state: 'streaming', source: A, target: B}])
+    fake.release()
+    const r = await running
+    expect(r.ok).toBe(true)
+    expect(openNow()).toEqual([])
+  })
+
+  it.each(['valkey', 'redis'] as const)('atomic pairs (%s): done slots carry the mechanism; a failed task stands as its own error with nothing open', async (flavour) => {
+    const fake = primaries(3, {0: 4, 1: 6})
+    fake.asm.offer(flavour)
+    const mechanisms = new Map([[pairKey(A, B), {from: A, to: B, mechanism: 'atomic' as const, flavour}]])
+    const admin = fake.admin()
+    const topology = await admin.refresh()
+    const exec = (f: FakeCluster, todo: ClassifiedMove[]) => executeMoves({admin: f.admin(), topology, todo, skipped: [], opts: FAST, bus: recorder().bus, stop: new StopControl(), mechanisms})
+    const r = await exec(fake, moves(A, B, [0, 1], fake))
+    expect(r).toMatchObject({ok: true, verified: true, keys: 10})
+    expect(r.slots.map((s) => [s.slot, s.outcome, s.mechanism])).toEqual([
+      [0, 'done', 'atomic'],
+      [1, 'done', 'atomic'],
+    ])
+    const bad = primaries(3, {0: 4})
+    bad.asm.offer(flavour)
+    bad.asm.script = flavour === 'valkey' ? 'fail-noauth' : 'retry-forever'
+    const f = await exec(bad, moves(A, B, [0, 1], bad))
+    expect(f.ok).toBe(false)
+    expect(f.error).toBeInstanceOf(AsmError)
+    expect(f.open).toEqual([])
+    expect(f.slots.map((s) => [s.outcome, s.state, s.keys])).toEqual([
+      ['not-started', 'failed', 0],
+      ['not-started', 'failed', 0],
+    ])
+    expect(bad.count(A, 0)).toBe(4)
   })
 })

@@ -2,6 +2,7 @@
 // resuming a slot left open, a slot whose target already took it, a MIGRATE that fails mid-slot
 // (the slot fails and stays open, as `recover` expects), and Ctrl-C after a batch.
 import {describe, expect, it} from 'vitest'
+import {TargetUnreachableError} from '../../src/errors.js'
 import {SlotError} from '../../src/migration/key-mover.js'
 import {A, B, C, moves, pairMover, primaries} from './fakes/engine-harness.js'
 
@@ -119,5 +120,20 @@ describe('PairMover on FakeCluster', () => {
     await expect(mover.run()).rejects.toMatchObject({kind: 'setslot_failed', exitCode: 5})
     expect(ledger.get(30)).toMatchObject({state: 'failed', failedAs: 'unopened'})
     expect(ledger.open()).toEqual([])
+  })
+
+  it('a target that stops answering mid-slot: TargetUnreachableError, the slot failed and open, no further command to the target', async () => {
+    const fake = primaries(3, {40: 200})
+    const {mover, ledger} = await pairMover(fake, moves(A, B, [40], fake))
+    fake.onCommand = (line) => {
+      if (line.startsWith('MIGRATE')) fake.setDown(B)
+    }
+    const err = await mover.run().catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(TargetUnreachableError)
+    expect(mover.resultOf(40)).toMatchObject({outcome: 'open', state: 'streaming'})
+    expect(ledger.get(40).state).toBe('failed')
+    const afterDown = fake.log.slice(fake.log.findIndex((l) => / MIGRATE /.test(l)))
+    expect(afterDown.filter((l) => l.startsWith('01 '))).toEqual([])
+    expect(fake.count(A, 40) + fake.count(B, 40)).toBe(200)
   })
 })

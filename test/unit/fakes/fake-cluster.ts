@@ -3,11 +3,10 @@
 // keys (NOKEY, BUSYKEY, a target that does not import the slot), COUNTKEYSINSLOT, GETKEYSINSLOT,
 // an ordered MIGRATE channel, epochs with Redis' bump rule and a gossip tick, ASM tasks of both
 // flavours (fake-asm.ts), and faults: a command failing N times, a command that hangs, a node down.
-import type {ChannelOptions, ClusterAdmin, MigrateBatch, MigrateOptions, MigrateOutcome, MigrateResult, MigrationChannel, SetSlotOp} from '../../../src/cluster/cluster-admin.js'
-import {parseClusterNodes} from '../../../src/topology/cluster-nodes.js'
+import type {ClusterAdmin, MigrateBatch, MigrateOutcome, SetSlotOp} from '../../../src/cluster/cluster-admin.js'
 import {formatSlots} from '../../../src/topology/slot-set.js'
-import {buildTopology, type Topology} from '../../../src/topology/topology.js'
 import {FakeAsm} from './fake-asm.js'
+import {fakeAdmin} from './fake-admin.js'
 
 export interface FakeNode {
   id: string
@@ -53,7 +52,8 @@ export class FakeCluster {
   readonly deaf = new Set<string>()
   /** Called after every command (e.g. to request a stop at a given point). */
   onCommand?: (line: string) => void
-  private channelMigrates = 0
+  /** Channel MIGRATEs so far (numbers the calls of failWhen). */
+  channelMigrates = 0
 
   /** `owned[i]`: the slots node i owns; `keys`: keys per slot, created on the slot's owner. */
   constructor(owned: number[][], keys: Record<number, number> = {}) {
@@ -170,13 +170,13 @@ export class FakeCluster {
     this.onCommand?.(line)
   }
 
-  private slotKeys(n: FakeNode, slot: number): Map<string, Buffer> {
+  slotKeys(n: FakeNode, slot: number): Map<string, Buffer> {
     let m = n.keys.get(slot)
     if (!m) n.keys.set(slot, (m = new Map()))
     return m
   }
 
-  private setSlot(n: FakeNode, op: SetSlotOp): string | undefined {
+  setSlot(n: FakeNode, op: SetSlotOp): string | undefined {
     const {slot} = op
     if (op.action === 'importing') {
       if (n.owners[slot] === n.id) return `ERR I'm already the owner of hash slot ${slot}`
@@ -198,7 +198,7 @@ export class FakeCluster {
   }
 
   /** One MIGRATE batch from `src` to `dst`, moving up to `limit` keys before `error` when given. */
-  private migrateBatch(src: FakeNode, dst: FakeNode, b: MigrateBatch, fail?: {error: string; half: number}): MigrateOutcome {
+  migrateBatch(src: FakeNode, dst: FakeNode, b: MigrateBatch, fail?: {error: string; half: number}): MigrateOutcome {
     if (dst.down) return {ok: false, error: 'IOERR error or timeout reading to target instance'}
     let found = 0
     let busy: string | undefined
@@ -222,124 +222,8 @@ export class FakeCluster {
     return {ok: true, nokey: found === 0}
   }
 
+  /** The ClusterAdmin the engine talks to (fake-admin.ts); every call goes through enter(). */
   admin(): ClusterAdmin {
-    const c = this
-    const a: ClusterAdmin = {
-      dryRun: false,
-      async refresh(): Promise<Topology> {
-        c.gossip()
-        const views = await Promise.all(
-          [...c.nodes.values()].map(async (n) => {
-            const address = `127.0.0.1:${n.port}`
-            try {
-              await c.enter('refresh', n.id, 'CLUSTER NODES')
-              return {address, lines: parseClusterNodes(c.clusterNodesText(n)), keyCount: [...n.keys.values()].reduce((x, m) => x + m.size, 0)}
-            } catch (e) {
-              return {address, error: (e as Error).message}
-            }
-          }),
-        )
-        return buildTopology(views)
-      },
-      async setSlots(id, ops) {
-        // an injected failure is every SETSLOT's error reply (the node answered)
-        let injected: string | undefined
-        await c.enter('setslot', id, `SETSLOT ${ops.map((o) => `${o.slot} ${o.action.toUpperCase()}${o.nodeId ? ` ${o.nodeId.slice(0, 2)}` : ''}`).join(', ')}`).catch((e: Error) => {
-          if (c.node(id).down) throw e
-          injected = e.message
-        })
-        return ops.map((op) => injected ?? c.setSlot(c.node(id), op))
-      },
-      async countKeys(id, slots) {
-        await c.enter('countkeys', id, `COUNTKEYSINSLOT ${slots.join(' ')}`)
-        return slots.map((s) => c.count(id, s))
-      },
-      async getKeys(id, slot, count) {
-        await c.enter('getkeys', id, `GETKEYSINSLOT ${slot} ${count}`)
-        return c.keysOf(id, slot).slice(0, count).map((k) => Buffer.from(k, 'latin1'))
-      },
-      async migrate(from, to, batches, o: MigrateOptions): Promise<MigrateResult> {
-        // an injected failure is the MIGRATE's error reply for every batch of the call
-        let injected: string | undefined
-        await c.enter('migrate', from, `MIGRATE x${batches.length} -> ${to.slice(0, 2)}`).catch((e: Error) => {
-          if (c.node(from).down) throw e
-          injected = e.message
-        })
-        const outcomes = batches.map((b): MigrateOutcome => (injected ? {ok: false, error: injected} : c.migrateBatch(c.node(from), c.node(to), b)))
-        const listed = o.listAfter ? c.keysOf(from, o.listAfter.slot).slice(0, o.listAfter.count).map((k) => Buffer.from(k, 'latin1')) : undefined
-        return {outcomes, listed}
-      },
-      async channel(from, to, o: ChannelOptions): Promise<MigrationChannel> {
-        return c.channelOf(from, to, o)
-      },
-      async dump(id, keys) {
-        await c.enter('dump', id, `DUMP x${keys.length}`)
-        return keys.map((k) => {
-          const name = k.toString('latin1')
-          const slot = Number(/^\{s(\d+)\}/.exec(name)?.[1] ?? -1)
-          const n = c.node(id)
-          if (n.owners[slot] !== id && !n.importing.has(slot)) return undefined
-          return n.keys.get(slot)?.get(name) ?? null
-        })
-      },
-      async canonical(id, keys) {
-        return a.dump(id, keys)
-      },
-      async clusterNodes(id) {
-        await c.enter('clusternodes', id, 'CLUSTER NODES')
-        return c.clusterNodesText(c.node(id))
-      },
-      async epochs(id) {
-        await c.enter('epochs', id, 'CLUSTER INFO')
-        c.gossip()
-        const n = c.node(id)
-        return {current: n.current, config: n.config, replica: false}
-      },
-      async bumpEpoch(id) {
-        await c.enter('bumpepoch', id, 'CLUSTER BUMPEPOCH')
-        const n = c.node(id)
-        return `${c.bump(n) ? 'BUMPED' : 'STILL'} ${n.config}`
-      },
-      async ping(id) {
-        return !c.node(id).down
-      },
-      async close() {},
-      ...c.asm.admin(),
-    }
-    return a
-  }
-
-  /** The ordered stream: one command at a time, in write order, each on a later turn. */
-  private channelOf(from: string, to: string, o: ChannelOptions): MigrationChannel {
-    void o
-    const queue: Array<() => Promise<void>> = []
-    let running = false
-    let queuedMigrates = 0
-    const kick = async () => {
-      if (running) return
-      running = true
-      for (let next = queue.shift(); next; next = queue.shift()) await next()
-      running = false
-    }
-    const push = <T>(run: () => Promise<T>): Promise<T> =>
-      new Promise<T>((resolve, reject) => {
-        queue.push(() => run().then(resolve, reject))
-        void kick()
-      })
-    return {
-      migrate: (batch) => {
-        this.maxQueuedMigrates = Math.max(this.maxQueuedMigrates, ++queuedMigrates)
-        return push(async () => {
-          queuedMigrates--
-          await this.enter('channel-migrate', from, `MIGRATE ${batch.keys.length} -> ${to.slice(0, 2)}`)
-          return this.migrateBatch(this.node(from), this.node(to), batch, this.failWhen?.(batch, ++this.channelMigrates))
-        })
-      },
-      getKeys: (slot, count) =>
-        push(async () => {
-          await this.enter('channel-list', from, `GETKEYSINSLOT ${slot} ${count}`)
-          return this.keysOf(from, slot).slice(0, count).map((k) => Buffer.from(k, 'latin1'))
-        }),
-    }
+    return fakeAdmin(this)
   }
 }
