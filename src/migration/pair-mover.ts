@@ -69,6 +69,11 @@ export class PairMover implements PairStrategy {
     this.ledger.fail(slot, error)
   }
 
+  /**
+   * One function of ~70 lines on purpose: the three overlapping stages (open i+1, stream i,
+   * finalize i-1) share their promises, and every way out (failure, Ctrl-C, soft stop, an
+   * unreachable target) must settle the same ones in the same order.
+   */
   async run(): Promise<SlotResult[]> {
     const {stop} = this.ctx
     const waves = groupWaves(this.moves, this.ctx.opts)
