@@ -87,7 +87,7 @@ export class AtomicMover implements PairStrategy {
       if (now === 'complete' || now === 'aborted' || now === 'failed') continue
       // no abort once the server began the handover: it is a failed (rolled back) slot
       if (state === 'aborted' && now !== 'finalizing') this.ledger.to(slot, 'aborted', this.total(slot))
-      else this.ledger.fail(slot, error ?? 'failed', 'rolled-back')
+      else this.ledger.fail(slot, error ?? 'failed', 'rolled-back', this.total(slot))
     }
   }
 

@@ -127,10 +127,10 @@ export class SlotLedger {
   /**
    * The slot failed: enters `failed` (from any state that is not final; failing twice throws)
    * and emits slot-failed with the state it failed in. A rolled-back slot also reports the state
-   * failed (slot-state) and counts no key as moved. `as` defaults to how the slot stands: open
+   * failed (slot-state, with `keysTotal`) and counts no key as moved. `as` defaults to how the slot stands: open
    * once it left pending.
    */
-  fail(slot: number, error: string, as?: FailedAs): void {
+  fail(slot: number, error: string, as?: FailedAs, keysTotal = 0): void {
     const e = this.entry(slot)
     const was = e.state
     assertTransition(was, 'failed')
@@ -140,7 +140,7 @@ export class SlotLedger {
     e.error = error
     if (e.failedAs === 'rolled-back') {
       e.keys = 0
-      this.emit({type: 'slot-state', slot, from: e.from, to: e.to, state: 'failed', keysTotal: 0})
+      this.emit({type: 'slot-state', slot, from: e.from, to: e.to, state: 'failed', keysTotal})
     }
     this.emit({type: 'slot-failed', slot, from: e.from, to: e.to, state: was, error})
   }
