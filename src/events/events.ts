@@ -1,6 +1,7 @@
 // The closed list of migration events. The engine emits only these; reporters (bars, plain
 // lines, NDJSON) listen to them (docs/architecture.md "Layers").
-import type {SlotState} from '../migration/slot-state.js'
+/** Where one slot's move stands (docs/architecture.md "Slot states"); the transitions live in migration/slot-state.ts. */
+export type SlotState = 'pending' | 'importing' | 'migrating' | 'streaming' | 'finalizing' | 'complete' | 'failed' | 'aborted'
 
 export interface RunStarted {
   type: 'run-started'

@@ -1,16 +1,17 @@
 // Moves one pair by the servers' atomic slot migration (servers/ASM.md): every slot range of the
 // pair in one task, polled to its end. The server snapshots the slots, streams their writes,
 // pauses writes briefly and hands ownership over in one step; on failure or cancel it rolls back
-// (the source keeps every key). Reports the same events and slot states as the legacy PairMover.
+// (the source keeps every key). Writes the same slot states to the run's SlotLedger as the legacy
+// PairMover, and so reports the same events.
 import type {AsmFlavour, AsmTask, ClusterAdmin} from '../cluster/cluster-admin.js'
 import {AsmError} from '../errors.js'
 import type {EventBus} from '../events/events.js'
 import {startRedis, startValkey, taskFailure, toRanges, phaseOf, type AsmHandle} from './asm-task.js'
 import type {EngineOptions} from './options.js'
-import type {SlotResult} from './pair-mover.js'
 import type {ClassifiedMove} from './preflight.js'
 import {parseClusterNodes} from '../topology/cluster-nodes.js'
-import {SlotMachine, type SlotState} from './slot-state.js'
+import {SlotLedger, type SlotResult} from './slot-ledger.js'
+import type {SlotState} from './slot-state.js'
 import type {StopControl} from './stop-control.js'
 import type {PairStrategy} from './strategy.js'
 
@@ -26,6 +27,8 @@ export interface AtomicCtx {
   flavour: AsmFlavour
   /** Poll interval in ms (default 100, as the servers' own cli). */
   pollMs?: number
+  /** The run's ledger (the mover registers its slots when they are not yet); its own when absent. */
+  ledger?: SlotLedger
 }
 
 /** A Redis import that failed this often is failed for us (it would retry forever). */
@@ -39,8 +42,7 @@ const ORDER: SlotState[] = ['pending', 'importing', 'migrating', 'streaming', 'f
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 export class AtomicMover implements PairStrategy {
-  private machines = new Map<number, SlotMachine>()
-  private results = new Map<number, SlotResult>()
+  private readonly ledger: SlotLedger
   private readonly slots: number[]
   private readonly totals = new Map<number, number>()
   private lastCount = 0
@@ -49,16 +51,18 @@ export class AtomicMover implements PairStrategy {
     private readonly ctx: AtomicCtx,
     moves: readonly ClassifiedMove[],
   ) {
-    for (const m of moves) {
-      this.machines.set(m.slot, new SlotMachine(m.slot))
-      this.results.set(m.slot, {slot: m.slot, from: m.from, to: m.to, outcome: 'not-started', state: 'pending', keys: 0})
-    }
+    this.ledger = ctx.ledger ?? new SlotLedger(ctx.bus)
+    this.ledger.add(moves, 'atomic')
     this.slots = moves.map((m) => m.slot).sort((a, b) => a - b)
     for (const m of moves) this.totals.set(m.slot, m.keys ?? 0)
   }
 
   resultOf(slot: number): SlotResult {
-    return this.results.get(slot)!
+    return this.ledger.result(slot)
+  }
+
+  private results(): SlotResult[] {
+    return this.ledger.results(this.slots)
   }
 
   private total(slot: number): number {
@@ -68,40 +72,28 @@ export class AtomicMover implements PairStrategy {
   /** Walk every slot forward to `state` through the states between (the server may skip some). */
   private advance(state: SlotState): void {
     for (const slot of this.slots) {
-      const m = this.machines.get(slot)!
-      const r = this.results.get(slot)!
-      while (ORDER.indexOf(m.state) >= 0 && ORDER.indexOf(m.state) < ORDER.indexOf(state)) {
-        const next = ORDER[ORDER.indexOf(m.state) + 1]!
-        m.to(next)
-        r.state = next
-        r.outcome = next === 'complete' ? 'done' : 'open'
-        this.ctx.bus.emit({type: 'slot-state', slot, from: this.ctx.from, to: this.ctx.to, state: next, keysTotal: this.total(slot)})
-      }
+      const at = () => ORDER.indexOf(this.ledger.state(slot))
+      while (at() >= 0 && at() < ORDER.indexOf(state)) this.ledger.to(slot, ORDER[at() + 1]!, this.total(slot))
     }
   }
 
-  /** End every unfinished slot as aborted (rolled back: nothing open) or failed. */
+  /**
+   * End every unfinished slot as aborted or failed. Either way the server rolled back: the source
+   * still owns the slot and all its keys, nothing is open (the ledger counts no key as moved).
+   */
   private end(state: 'aborted' | 'failed', error?: string): void {
     for (const slot of this.slots) {
-      const m = this.machines.get(slot)!
-      const r = this.results.get(slot)!
-      if (m.state === 'complete' || m.state === 'aborted' || m.state === 'failed') continue
-      const to: SlotState = state === 'aborted' && m.state === 'finalizing' ? 'failed' : state
-      const was = m.state
-      m.to(to)
-      r.state = to
-      // the server rolled back: the source still owns the slot and all its keys, nothing is open
-      r.outcome = 'not-started'
-      r.keys = 0
-      if (error !== undefined) r.error = error
-      this.ctx.bus.emit({type: 'slot-state', slot, from: this.ctx.from, to: this.ctx.to, state: to, keysTotal: this.total(slot)})
-      if (to === 'failed') this.ctx.bus.emit({type: 'slot-failed', slot, from: this.ctx.from, to: this.ctx.to, state: was, error: error ?? 'failed'})
+      const now = this.ledger.state(slot)
+      if (now === 'complete' || now === 'aborted' || now === 'failed') continue
+      // no abort once the server began the handover: it is a failed (rolled back) slot
+      if (state === 'aborted' && now !== 'finalizing') this.ledger.to(slot, 'aborted', this.total(slot))
+      else this.ledger.fail(slot, error ?? 'failed', 'rolled-back', this.total(slot))
     }
   }
 
   async run(): Promise<SlotResult[]> {
     const {admin, from, to, fromLabel, toLabel, flavour, stop} = this.ctx
-    if (this.slots.length === 0 || stop.hard) return [...this.results.values()]
+    if (this.slots.length === 0 || stop.hard) return this.results()
     const ranges = toRanges(this.slots)
     let handle: AsmHandle
     try {
@@ -121,12 +113,12 @@ export class AtomicMover implements PairStrategy {
     const phase = last ? phaseOf(flavour, last.state) : undefined
     if (phase === 'success') {
       await this.verify()
-      return [...this.results.values()]
+      return this.results()
     }
     if (stop.hard && phase === 'cancelled') {
       await this.waitRollback()
       this.end('aborted')
-      return [...this.results.values()]
+      return this.results()
     }
     const err = last ? taskFailure(flavour, last, fromLabel, toLabel) : new AsmError(`the atomic slot migration ${fromLabel} -> ${toLabel} is no longer listed by ${flavour === 'valkey' ? fromLabel : toLabel}`)
     if (phase === 'cancelled' || phase === 'failed') await this.waitRollback()
@@ -193,11 +185,11 @@ export class AtomicMover implements PairStrategy {
       return // progress only: the task's state decides
     }
     this.slots.forEach((slot, i) => {
-      const r = this.results.get(slot)!
+      const had = this.ledger.keys(slot)
       const n = counts[i]!
-      if (n > r.keys) {
-        bus.emit({type: 'keys-moved', slot, from, to, count: n - r.keys, slotMoved: n, slotTotal: Math.max(n, this.total(slot))})
-        r.keys = n
+      if (n > had) {
+        bus.emit({type: 'keys-moved', slot, from, to, count: n - had, slotMoved: n, slotTotal: Math.max(n, this.total(slot))})
+        this.ledger.setKeys(slot, n)
       }
     })
   }
@@ -225,7 +217,7 @@ export class AtomicMover implements PairStrategy {
       }
       await this.progress(true)
       const before = this.slots.reduce((a, s) => a + this.total(s), 0)
-      const after = this.slots.reduce((a, s) => a + this.results.get(s)!.keys, 0)
+      const after = this.slots.reduce((a, s) => a + this.ledger.keys(s), 0)
       if (before > 0 && after === 0) {
         this.end('failed', 'the target holds none of the keys')
         throw new AsmError(`atomic slot migration finished, but ${this.ctx.toLabel} holds none of the ${before} key(s) of the moved slots`, 'run `reshard check`')
@@ -233,12 +225,12 @@ export class AtomicMover implements PairStrategy {
     } else {
       for (const slot of this.slots) {
         const n = this.total(slot)
-        this.results.get(slot)!.keys = n
+        this.ledger.setKeys(slot, n)
         if (n > 0) bus.emit({type: 'keys-moved', slot, from, to, count: n, slotMoved: n, slotTotal: n})
       }
     }
+    // complete: the ledger emits slot-done with the keys and the time since the slot was opened
     this.advance('complete')
-    for (const slot of this.slots) bus.emit({type: 'slot-done', slot, from, to, keys: this.results.get(slot)!.keys, ms: 0})
   }
 
   private async sourceIsReplica(): Promise<boolean> {

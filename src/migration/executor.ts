@@ -1,6 +1,7 @@
 // Executes a list of moves: pairs that share no node run concurrently (up to `parallel`),
 // pairs that share a node run one after another. When one pair fails, the others finish the
-// slots they have opened and start no new ones.
+// slots they have opened and start no new ones. What became of each slot is kept by one
+// SlotLedger (slot-ledger.ts): the result, the open slots and the outcome are read from it.
 import type {ClusterAdmin} from '../cluster/cluster-admin.js'
 import {AsmError, LeftOpenError, ReshardError, type OpenSlot} from '../errors.js'
 import type {EventBus} from '../events/events.js'
@@ -8,14 +9,14 @@ import {nameOf, type Topology} from '../topology/topology.js'
 import type {EngineOptions} from './options.js'
 import {AtomicMover} from './atomic-mover.js'
 import {FinalizeGate} from './finalize-gate.js'
-import {pairKey, type Mechanism, type PairMechanism} from './mechanism.js'
-import {PairMover, type SlotResult} from './pair-mover.js'
+import {pairKey, type PairMechanism} from './mechanism.js'
+import {PairMover} from './pair-mover.js'
 import type {ClassifiedMove, MoveSpec} from './preflight.js'
 import type {StopControl} from './stop-control.js'
+import {SlotLedger, type RunSlotResult} from './slot-ledger.js'
 import type {PairStrategy} from './strategy.js'
 
-/** A slot's result with the mechanism of its pair. */
-export type RunSlotResult = SlotResult & {mechanism: Mechanism}
+export type {RunSlotResult}
 
 export interface RunResult {
   ok: boolean
@@ -74,73 +75,46 @@ function makeThrottle(opts: EngineOptions): (keys: number) => Promise<void> {
   }
 }
 
-export async function executeMoves(p: {
-  admin: ClusterAdmin
-  topology: Topology
-  todo: ClassifiedMove[]
-  skipped: Array<MoveSpec & {reason: string}>
-  opts: EngineOptions
-  bus: EventBus
-  stop: StopControl
-  /** The mechanism per pair (pairKey); a pair not listed moves by legacy. */
-  mechanisms?: ReadonlyMap<string, PairMechanism>
-}): Promise<RunResult> {
-  const {admin, opts, bus, stop} = p
-  const mechanismOf = (from: string, to: string): PairMechanism => p.mechanisms?.get(pairKey(from, to)) ?? {from, to, mechanism: 'legacy'}
-  let topology = p.topology
-  const started = Date.now()
-  const pairs = groupPairs(p.todo)
-  const label = (id: string) => nameOf(topology, id)
-  const keysOf = (m: MoveSpec) => m.keys ?? 0
+/** run-started: the pairs with their slots, keys and mechanism, and the names of their nodes. */
+function announce(bus: EventBus, pairs: Pair[], mechanism: (p: Pair) => 'legacy' | 'atomic', label: (id: string) => string, dryRun: boolean, parallel: number): void {
+  const keysOf = (ms: readonly MoveSpec[]) => ms.reduce((a, m) => a + (m.keys ?? 0), 0)
   bus.emit({
     type: 'run-started',
-    moves: p.todo.length,
-    pairs: pairs.map((x) => ({from: x.from, to: x.to, slots: x.moves.length, keys: x.moves.reduce((a, m) => a + keysOf(m), 0), mechanism: mechanismOf(x.from, x.to).mechanism})),
+    moves: pairs.reduce((a, x) => a + x.moves.length, 0),
+    pairs: pairs.map((x) => ({from: x.from, to: x.to, slots: x.moves.length, keys: keysOf(x.moves), mechanism: mechanism(x)})),
     nodes: Object.fromEntries([...new Set(pairs.flatMap((x) => [x.from, x.to]))].map((id) => [id, label(id)])),
-    keys: p.todo.reduce((a, m) => a + keysOf(m), 0),
-    dryRun: admin.dryRun,
-    parallel: opts.parallel,
+    keys: pairs.reduce((a, x) => a + keysOf(x.moves), 0),
+    dryRun,
+    parallel,
   })
-  for (const s of p.skipped) bus.emit({type: 'slot-skipped', slot: s.slot, reason: s.reason})
+}
 
-  const throttle = makeThrottle(opts)
-  // legacy finalizations, one at a time across pairs (epoch safety; see finalize-gate.ts)
-  const gate = new FinalizeGate(admin, () => topology)
-  const results: RunSlotResult[] = []
+/**
+ * Runs the pairs, at most `parallel` at once and never two that share a node; once a stop is
+ * asked (a pair failed: soft; Ctrl-C: hard) no pair is started. Returns the first pair's error.
+ */
+async function runPairs(pairs: Pair[], parallel: number, stop: StopControl, strategyFor: (p: Pair) => PairStrategy): Promise<ReshardError | undefined> {
   const busy = new Set<string>()
   const waiting = [...pairs]
   let firstError: ReshardError | undefined
-  const timer = setTimeout(() => stop.request('hard', `the run exceeded --migration-timeout (${opts.migrationTimeoutMs} ms)`), opts.migrationTimeoutMs)
-  timer.unref()
-
-  const strategyFor = (pair: Pair): {mover: PairStrategy; mechanism: Mechanism} => {
-    const m = mechanismOf(pair.from, pair.to)
-    const base = {admin, bus, opts, stop, from: pair.from, to: pair.to, fromLabel: label(pair.from), toLabel: label(pair.to)}
-    if (m.mechanism === 'atomic' && m.flavour) return {mover: new AtomicMover({...base, flavour: m.flavour}, pair.moves), mechanism: 'atomic'}
-    return {mover: new PairMover({...base, topology: () => topology, throttle, gate}, pair.moves), mechanism: 'legacy'}
-  }
-
   await new Promise<void>((resolve) => {
     let running = 0
     const pump = () => {
-      while (running < opts.parallel && !stop.soft) {
+      while (running < parallel && !stop.soft) {
         const i = waiting.findIndex((x) => !busy.has(x.from) && !busy.has(x.to))
         if (i < 0) break
         const pair = waiting.splice(i, 1)[0]!
         busy.add(pair.from)
         busy.add(pair.to)
         running++
-        const {mover, mechanism} = strategyFor(pair)
-        const tag = (r: SlotResult): RunSlotResult => ({...r, mechanism})
-        mover
+        strategyFor(pair)
           .run()
           .then(
-            (r) => results.push(...r.map(tag)),
+            () => undefined,
             (e: unknown) => {
               const err = e instanceof ReshardError ? e : new ReshardError('unexpected', e instanceof Error ? e.message : String(e), 1)
               firstError ??= err
               stop.request('soft', err.message)
-              results.push(...pair.moves.map((m) => tag(mover.resultOf(m.slot))))
             },
           )
           .finally(() => {
@@ -155,37 +129,77 @@ export async function executeMoves(p: {
     }
     pump()
   })
-  clearTimeout(timer)
+  return firstError
+}
 
-  // Pairs never started count as not started.
-  for (const pair of waiting) for (const m of pair.moves) results.push({slot: m.slot, from: m.from, to: m.to, outcome: 'not-started', state: 'pending', keys: 0, mechanism: mechanismOf(pair.from, pair.to).mechanism})
-
-  // 5. Verify: every reachable node names the target as owner (polled: gossip lags).
-  let verified = true
-  const done = results.filter((r) => r.outcome === 'done')
-  if (!admin.dryRun && done.length > 0) {
-    verified = false
-    const deadline = Date.now() + opts.verifyDeadlineMs
-    for (;;) {
-      topology = await admin.refresh()
-      const wrong = done.filter((r) => topology.owners[r.slot] !== r.to || topology.disagreements.some((d) => d.slots.includes(r.slot)))
-      if (wrong.length === 0) {
-        verified = true
-        break
-      }
-      if (stop.now) break // the second Ctrl-C: report now, `check` confirms later
-      if (Date.now() > deadline) {
-        bus.emit({type: 'warning', message: `after ${opts.verifyDeadlineMs} ms, nodes still disagree on the owner of ${wrong.length} slot(s); run \`reshard check\``})
-        break
-      }
-      await new Promise((r) => setTimeout(r, 100))
+/** Polls until every reachable node names each done slot's target as its owner (gossip lags); `seen` gets each fresh topology. */
+async function verifyOwners(admin: ClusterAdmin, done: readonly RunSlotResult[], opts: EngineOptions, stop: StopControl, bus: EventBus, seen: (t: Topology) => void): Promise<boolean> {
+  if (admin.dryRun || done.length === 0) return true
+  const deadline = Date.now() + opts.verifyDeadlineMs
+  for (;;) {
+    const topology = await admin.refresh()
+    seen(topology)
+    const wrong = done.filter((r) => topology.owners[r.slot] !== r.to || topology.disagreements.some((d) => d.slots.includes(r.slot)))
+    if (wrong.length === 0) return true
+    if (stop.now) return false // the second Ctrl-C: report now, `check` confirms later
+    if (Date.now() > deadline) {
+      bus.emit({type: 'warning', message: `after ${opts.verifyDeadlineMs} ms, nodes still disagree on the owner of ${wrong.length} slot(s); run \`reshard check\``})
+      return false
     }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+export async function executeMoves(p: {
+  admin: ClusterAdmin
+  topology: Topology
+  todo: ClassifiedMove[]
+  skipped: Array<MoveSpec & {reason: string}>
+  opts: EngineOptions
+  bus: EventBus
+  stop: StopControl
+  /** The mechanism per pair (pairKey); a pair not listed moves by legacy. */
+  mechanisms?: ReadonlyMap<string, PairMechanism>
+  /** The ledger to keep the slots in (a caller that reads it while the run goes on); a new one on `bus` when absent. */
+  ledger?: SlotLedger
+}): Promise<RunResult> {
+  const {admin, opts, bus, stop} = p
+  const mechanismOf = (from: string, to: string): PairMechanism => p.mechanisms?.get(pairKey(from, to)) ?? {from, to, mechanism: 'legacy'}
+  let topology = p.topology
+  const started = Date.now()
+  const pairs = groupPairs(p.todo)
+  const todo = new Set(p.todo.map((m) => m.slot))
+  const label = (id: string) => nameOf(topology, id)
+  announce(bus, pairs, (x) => mechanismOf(x.from, x.to).mechanism, label, admin.dryRun, opts.parallel)
+  for (const s of p.skipped) bus.emit({type: 'slot-skipped', slot: s.slot, reason: s.reason})
+
+  const throttle = makeThrottle(opts)
+  // legacy finalizations, one at a time across pairs (epoch safety; see finalize-gate.ts)
+  const gate = new FinalizeGate(admin, () => topology)
+  // every slot is in the ledger from the start: a pair never started leaves its slots pending
+  const ledger = p.ledger ?? new SlotLedger(bus)
+  for (const pair of pairs) ledger.add(pair.moves, mechanismOf(pair.from, pair.to).mechanism)
+  const timer = setTimeout(() => stop.request('hard', `the run exceeded --migration-timeout (${opts.migrationTimeoutMs} ms)`), opts.migrationTimeoutMs)
+  timer.unref()
+
+  const strategyFor = (pair: Pair): PairStrategy => {
+    const m = mechanismOf(pair.from, pair.to)
+    const base = {admin, bus, opts, stop, ledger, from: pair.from, to: pair.to, fromLabel: label(pair.from), toLabel: label(pair.to)}
+    if (m.mechanism === 'atomic' && m.flavour) return new AtomicMover({...base, flavour: m.flavour}, pair.moves)
+    return new PairMover({...base, topology: () => topology, throttle, gate}, pair.moves)
   }
 
-  results.sort((a, b) => a.slot - b.slot)
-  const open: OpenSlot[] = results
-    .filter((r) => r.outcome === 'open')
-    .map((r) => ({slot: r.slot, state: r.state, source: label(r.from), target: label(r.to)}))
+  const firstError = await runPairs(pairs, opts.parallel, stop, strategyFor)
+  clearTimeout(timer)
+
+  // pairs never started are still pending in the ledger: not started
+  const results = ledger.results(p.todo.map((m) => m.slot))
+
+  // 5. Verify: every reachable node names the target as owner (polled: gossip lags).
+  const done = results.filter((r) => r.outcome === 'done')
+  const verified = await verifyOwners(admin, done, opts, stop, bus, (t) => (topology = t))
+
+  const open: OpenSlot[] = ledger.open(label).filter((o) => todo.has(o.slot))
   const keys = results.reduce((a, r) => a + r.keys, 0)
   const ms = Date.now() - started
   // A stop that came after the last slot was done (Ctrl-C while a fast atomic task finished)
@@ -203,12 +217,16 @@ export async function executeMoves(p: {
     ms,
     keysPerSecond,
   })
-  let error: ReshardError | undefined = firstError
-  if (!ok && !error) error = new LeftOpenError('stopped', stop.reason ?? 'the run stopped', open)
+  return {ok, slots: results, skipped: p.skipped, keys, ms, keysPerSecond, verified, open, error: runError(ok, firstError, stop, open)}
+}
+
+/** The run's error: the first pair's, naming what is left open; a stop's when nothing failed. */
+function runError(ok: boolean, firstError: ReshardError | undefined, stop: StopControl, open: OpenSlot[]): ReshardError | undefined {
+  if (!ok && !firstError) return new LeftOpenError('stopped', stop.reason ?? 'the run stopped', open)
   // An atomic task that failed was rolled back by the server: with nothing open, its own error
   // (and exit code) stands.
-  else if (error && !(error instanceof LeftOpenError) && !(error instanceof AsmError && open.length === 0)) {
-    error = new LeftOpenError(error.kind, error.message, open, undefined, error.hint)
+  if (firstError && !(firstError instanceof LeftOpenError) && !(firstError instanceof AsmError && open.length === 0)) {
+    return new LeftOpenError(firstError.kind, firstError.message, open, undefined, firstError.hint)
   }
-  return {ok, slots: results, skipped: p.skipped, keys, ms, keysPerSecond, verified, open, error}
+  return firstError
 }

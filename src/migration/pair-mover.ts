@@ -1,6 +1,6 @@
-// Moves the slots of one source -> target pair (the protocol, docs/architecture.md "Safety rules"), in waves: small slots
-// are opened, streamed and finalized together so one round trip serves many slots; a slot with
-// many keys forms a wave of its own.
+// Moves the slots of one source -> target pair (the protocol, docs/architecture.md "Safety rules"), in waves (waves.ts):
+// each wave is opened (IMPORTING, MIGRATING), streamed, and finalized; waves overlap. Every slot's
+// state, keys and error are written to the run's SlotLedger, which emits the slot events.
 import type {ClusterAdmin} from '../cluster/cluster-admin.js'
 import {TargetUnreachableError} from '../errors.js'
 import type {EventBus} from '../events/events.js'
@@ -11,24 +11,15 @@ import type {EngineOptions} from './options.js'
 import type {ClassifiedMove} from './preflight.js'
 import type {FinalizeGate} from './finalize-gate.js'
 import {checkNoLoss, finalizeSlots, type FinalizeCtx} from './finalizer.js'
-import {SlotMachine, type SlotState} from './slot-state.js'
+import {SlotLedger, type SlotResult} from './slot-ledger.js'
+import {isTerminal} from './slot-state.js'
 import type {StopControl} from './stop-control.js'
 import type {PairStrategy} from './strategy.js'
+import {closeUnstreamed, groupWaves} from './waves.js'
 
 import {SlotError} from './key-mover.js'
 export {SlotError}
-
-export type SlotOutcome = 'done' | 'failed' | 'open' | 'not-started'
-
-export interface SlotResult {
-  slot: number
-  from: string
-  to: string
-  outcome: SlotOutcome
-  state: SlotState
-  keys: number
-  error?: string
-}
+export type {SlotOutcome, SlotResult} from './slot-ledger.js'
 
 interface Ctx {
   admin: ClusterAdmin
@@ -44,73 +35,48 @@ interface Ctx {
   throttle: (keys: number) => Promise<void>
   /** Shared across pairs: finalizations one at a time, epoch-safe. */
   gate: FinalizeGate
+  /** The run's ledger (the mover registers its slots when they are not yet); its own when absent. */
+  ledger?: SlotLedger
 }
 
 export class PairMover implements PairStrategy {
-  private machines = new Map<number, SlotMachine>()
   /** One measured batch size for the whole pair: what was learned on one slot serves the next. */
   private readonly sizer: BatchSizer
-  private results = new Map<number, SlotResult>()
-  /** When each slot left 'pending' (opened), for slot-done.ms. */
-  private openedAt = new Map<number, number>()
+  private readonly ledger: SlotLedger
 
   constructor(
     private readonly ctx: Ctx,
     private readonly moves: readonly ClassifiedMove[],
   ) {
     this.sizer = new BatchSizer(ctx.opts)
-    for (const m of moves) {
-      this.machines.set(m.slot, new SlotMachine(m.slot))
-      this.results.set(m.slot, {slot: m.slot, from: m.from, to: m.to, outcome: 'not-started', state: 'pending', keys: 0})
-    }
+    this.ledger = ctx.ledger ?? new SlotLedger(ctx.bus)
+    this.ledger.add(moves, 'legacy')
   }
 
   resultOf(slot: number): SlotResult {
-    return this.results.get(slot)!
+    return this.ledger.result(slot)
   }
 
-  private setState(slot: number, state: SlotState, keysTotal: number): void {
-    const m = this.machines.get(slot)!
-    if (m.state === state) return
-    if (m.state === 'pending') this.openedAt.set(slot, Date.now())
-    m.to(state)
-    const r = this.results.get(slot)!
-    r.state = state
-    if (state !== 'pending') r.outcome = state === 'complete' ? 'done' : state === 'failed' ? 'failed' : state === 'aborted' ? 'not-started' : 'open'
-    this.ctx.bus.emit({type: 'slot-state', slot, from: this.ctx.from, to: this.ctx.to, state, keysTotal})
+  private results(): SlotResult[] {
+    return this.ledger.results(this.moves.map((m) => m.slot))
+  }
+
+  private setState(slot: number, state: 'importing' | 'migrating' | 'streaming' | 'finalizing' | 'complete', keysTotal: number): void {
+    this.ledger.enter(slot, state, keysTotal)
   }
 
   private fail(slot: number, error: string): void {
-    const m = this.machines.get(slot)!
-    const r = this.results.get(slot)!
-    r.error = error
-    // A slot that failed after it was opened stays open in the cluster: report it as open.
-    r.outcome = m.state === 'pending' ? 'failed' : 'open'
-    this.ctx.bus.emit({type: 'slot-failed', slot, from: this.ctx.from, to: this.ctx.to, state: m.state, error})
+    this.ledger.fail(slot, error)
   }
 
-  /** Slots grouped into waves by their key counts (known from preflight). */
-  private waves(): ClassifiedMove[][] {
-    const {opts} = this.ctx
-    const out: ClassifiedMove[][] = []
-    let cur: ClassifiedMove[] = []
-    let sum = 0
-    for (const m of this.moves) {
-      cur.push(m)
-      sum += m.keys ?? 0
-      if (sum >= opts.waveKeys || cur.length >= opts.waveSlots) {
-        out.push(cur)
-        cur = []
-        sum = 0
-      }
-    }
-    if (cur.length > 0) out.push(cur)
-    return out
-  }
-
+  /**
+   * One function of ~70 lines on purpose: the three overlapping stages (open i+1, stream i,
+   * finalize i-1) share their promises, and every way out (failure, Ctrl-C, soft stop, an
+   * unreachable target) must settle the same ones in the same order.
+   */
   async run(): Promise<SlotResult[]> {
     const {stop} = this.ctx
-    const waves = this.waves()
+    const waves = groupWaves(this.moves, this.ctx.opts)
     // Waves overlap: wave i+1 is opened while wave i streams, and streams while wave i is
     // finalized (SETSLOT rounds cost an fsync each on the nodes, and the source would sit idle
     // meanwhile). Waves are finalized strictly in order.
@@ -132,7 +98,7 @@ export class PairMover implements PairStrategy {
         }
         if (finalizeError) {
           // the wave before failed to finalize: stream no more
-          await this.closeUnstreamed(wave)
+          await closeUnstreamed(this.ctx, this.ledger, wave)
           throw finalizeError.e
         }
         const next = !stop.soft && waves[i + 1] ? this.open(waves[i + 1]!) : undefined
@@ -158,10 +124,10 @@ export class PairMover implements PairStrategy {
         if (stop.hard || failure) {
           // opened but never streamed (Ctrl-C, or a failure in this wave): close them again
           await finalizing.catch(() => undefined)
-          await this.closeUnstreamed(wave)
+          await closeUnstreamed(this.ctx, this.ledger, wave)
           if (next) {
             await next.catch(() => undefined)
-            await this.closeUnstreamed(waves[i + 1]!)
+            await closeUnstreamed(this.ctx, this.ledger, waves[i + 1]!)
           }
           if (failure) throw failure
           await settle()
@@ -173,10 +139,11 @@ export class PairMover implements PairStrategy {
       await settle()
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e)
-      for (const [slot, m] of this.machines) if (m.state !== 'complete' && m.state !== 'aborted' && !this.results.get(slot)!.error && m.state !== 'pending') this.fail(slot, msg)
+      // every slot still on its way failed with the pair (one already failed keeps its own error)
+      for (const m of this.moves) if (this.ledger.state(m.slot) !== 'pending' && !isTerminal(this.ledger.state(m.slot))) this.fail(m.slot, msg)
       throw e
     }
-    return [...this.results.values()]
+    return this.results()
   }
 
   /** Steps 1-2: IMPORTING on the target first (it must accept ASKING clients before the source redirects), then MIGRATING on the source. */
@@ -216,11 +183,9 @@ export class PairMover implements PairStrategy {
         wave.filter((m) => (m.keys ?? 0) > 0).map((m) => ({slot: m.slot, total: m.keys!})),
         this.sizer,
         {
-          onStart: (slot) => this.setState(slot, 'streaming', this.results.get(slot)!.keys),
-          moved: (slot) => this.results.get(slot)!.keys,
-          addMoved: (slot, n) => {
-            this.results.get(slot)!.keys += n
-          },
+          onStart: (slot) => this.setState(slot, 'streaming', this.ledger.keys(slot)),
+          moved: (slot) => this.ledger.keys(slot),
+          addMoved: (slot, n) => this.ledger.addKeys(slot, n),
         },
       )
     } catch (e) {
@@ -249,40 +214,6 @@ export class PairMover implements PairStrategy {
     return streamed
   }
 
-  /**
-   * After Ctrl-C (or a failure): slots of the wave that were opened but not streamed are closed
-   * again, in an order that keeps every key readable and never lets a write fork a second copy
-   * (issue 11: one rule for every way a run stops). While the source is MIGRATING, clients write
-   * new keys of the slot on the target (ASK): so a slot with keys on the target is left open as
-   * it is (a consistent live migration, for `recover` or a re-run). A slot without is closed on
-   * the TARGET first (it stops taking ASKING writes; a write redirected meanwhile bounces back to
-   * the source, which redirects it again, and lands nowhere), then counted again: still empty,
-   * the source is made STABLE; a key that landed in between reopens the target (IMPORTING) and
-   * the slot stays open. Never is the source made STABLE while a key of the slot may be on the target.
-   */
-  private async closeUnstreamed(wave: ClassifiedMove[]): Promise<void> {
-    const {admin, from, to} = this.ctx
-    const idle = wave.filter((m) => this.machines.get(m.slot)!.state === 'migrating' && m.resume === 'fresh')
-    if (idle.length === 0) return
-    try {
-      const first = await admin.countKeys(to, idle.map((m) => m.slot))
-      const empty = idle.filter((_, i) => first[i] === 0)
-      if (empty.length === 0) return
-      const closed = await admin.setSlots(to, empty.map((m) => ({slot: m.slot, action: 'stable' as const})))
-      const shut = empty.filter((_, i) => closed[i] === undefined)
-      if (shut.length === 0) return
-      const again = await admin.countKeys(to, shut.map((m) => m.slot))
-      const clean = shut.filter((_, i) => again[i] === 0)
-      const raced = shut.filter((_, i) => again[i] !== 0)
-      if (raced.length > 0) await admin.setSlots(to, raced.map((m) => ({slot: m.slot, action: 'importing' as const, nodeId: from})))
-      if (clean.length === 0) return
-      const r = await admin.setSlots(from, clean.map((m) => ({slot: m.slot, action: 'stable' as const})))
-      for (const m of clean.filter((_, i) => r[i] === undefined)) this.setState(m.slot, 'aborted', 0)
-    } catch {
-      // left open; `recover` finishes them
-    }
-  }
-
   private checkSetSlot(moves: ClassifiedMove[], replies: Array<string | undefined>, what: string, nodeLabel: string): void {
     const bad = replies.map((e, i) => ({e, m: moves[i]!})).filter((x) => x.e !== undefined)
     if (bad.length === 0) return
@@ -296,32 +227,29 @@ export class PairMover implements PairStrategy {
 
   /** Move every key of the slot. Returns false when stopped (hard) before the slot was empty. */
   private async streamSlot(slot: number, total: number): Promise<boolean> {
-    const r = this.results.get(slot)!
     const {admin, from, to, opts, bus, stop} = this.ctx
-    const moved = await moveSlotKeys({admin, from, to, toLabel: this.ctx.toLabel, opts, bus, stop, throttle: this.ctx.throttle}, slot, total, r.keys, this.sizer)
+    const moved = await moveSlotKeys({admin, from, to, toLabel: this.ctx.toLabel, opts, bus, stop, throttle: this.ctx.throttle}, slot, total, this.ledger.keys(slot), this.sizer)
     if (moved === false) return false
-    r.keys = moved
+    this.ledger.setKeys(slot, moved)
     return true
   }
 
   /** Step 4: NODE on the target first (it bumps its epoch), then the source, then all other primaries. */
   private async finalize(moves: ClassifiedMove[]): Promise<void> {
     if (moves.length === 0) return
-    const {admin, from, to, bus} = this.ctx
+    const {admin, from} = this.ctx
     const left = await admin.countKeys(from, moves.map((m) => m.slot))
     const ready = moves.filter((_, i) => left[i] === 0)
     for (const m of moves.filter((_, i) => left[i] !== 0)) {
       this.fail(m.slot, `source still holds ${left[moves.indexOf(m)]} key(s) of slot ${m.slot}; not finalized`)
     }
     if (ready.length === 0) return
-    for (const m of ready) this.setState(m.slot, 'finalizing', this.results.get(m.slot)!.keys)
-    const fctx: FinalizeCtx = {...this.ctx, moved: (slot) => this.results.get(slot)!.keys}
+    for (const m of ready) this.setState(m.slot, 'finalizing', this.ledger.keys(m.slot))
+    const fctx: FinalizeCtx = {...this.ctx, moved: (slot) => this.ledger.keys(slot)}
     const okMoves = await finalizeSlots(fctx, ready, (slot, error) => this.fail(slot, error))
     if (okMoves.length === 0) return
     await checkNoLoss(fctx, okMoves)
-    for (const m of okMoves) {
-      this.setState(m.slot, 'complete', this.results.get(m.slot)!.keys)
-      bus.emit({type: 'slot-done', slot: m.slot, from, to, keys: this.results.get(m.slot)!.keys, ms: Date.now() - (this.openedAt.get(m.slot) ?? Date.now())})
-    }
+    // complete: the ledger emits slot-done with the keys and the time since the slot was opened
+    for (const m of okMoves) this.setState(m.slot, 'complete', this.ledger.keys(m.slot))
   }
 }

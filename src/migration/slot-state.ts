@@ -1,8 +1,10 @@
 // The slot state machine (reference MigrationState, docs/architecture.md "Slot states"):
 // importing -> migrating -> streaming -> finalizing -> complete, plus failed and aborted.
+// The one holder of every slot's state is the run's SlotLedger (slot-ledger.ts).
 import {InvalidTransitionError} from '../errors.js'
+import type {SlotState} from '../events/events.js'
 
-export type SlotState = 'pending' | 'importing' | 'migrating' | 'streaming' | 'finalizing' | 'complete' | 'failed' | 'aborted'
+export type {SlotState}
 
 const NEXT: Record<SlotState, readonly SlotState[]> = {
   pending: ['importing', 'complete', 'aborted', 'failed'],
@@ -31,16 +33,4 @@ export function isTerminal(s: SlotState): boolean {
 export function slotProgress(moved: number, total: number): number {
   if (total <= 0) return 100
   return Math.min(100, Math.floor((moved * 100) / total))
-}
-
-export class SlotMachine {
-  private _state: SlotState = 'pending'
-  constructor(readonly slot: number) {}
-  get state(): SlotState {
-    return this._state
-  }
-  to(next: SlotState): void {
-    assertTransition(this._state, next)
-    this._state = next
-  }
 }

@@ -1,11 +1,12 @@
 // The mechanism seam (docs/architecture.md "Layers"): one source -> target pair is moved by a strategy chosen per
 // pair, legacy streaming (PairMover) or the servers' atomic slot migration (AtomicMover). Both
-// report the same events (slot-state, keys-moved, slot-done, slot-failed) and slot states.
-import type {SlotResult} from './pair-mover.js'
+// write every slot's state, keys and error to the run's SlotLedger, which emits the same events
+// (slot-state, slot-failed, slot-done) for both; keys-moved comes from the movers.
+import type {SlotResult} from './slot-ledger.js'
 
 export interface PairStrategy {
   /** Move every slot of the pair; throws a typed error after marking what failed. */
   run(): Promise<SlotResult[]>
-  /** What became of one slot (after run settled, or threw). */
+  /** What became of one slot (after run settled, or threw), read from the ledger. */
   resultOf(slot: number): SlotResult
 }

@@ -2,7 +2,7 @@
 // and choice, both flavours to success, the events and slot states, Ctrl-C (cancel and rollback),
 // a failed Valkey task (NOAUTH names the missing setting) and a Redis import that keeps failing.
 import {describe, expect, it} from 'vitest'
-import type {AsmFlavour, AsmTask, ClusterAdmin} from '../../src/cluster/cluster-admin.js'
+import type {AsmFlavour} from '../../src/cluster/cluster-admin.js'
 import {AsmError, PreconditionError} from '../../src/errors.js'
 import {EventBus, type MigrationEvent} from '../../src/events/events.js'
 import {phaseOf, sameRanges, toRanges} from '../../src/migration/asm-task.js'
@@ -11,104 +11,31 @@ import {chooseMechanisms, choosePair} from '../../src/migration/mechanism.js'
 import {DEFAULT_ENGINE_OPTIONS} from '../../src/migration/options.js'
 import type {ClassifiedMove} from '../../src/migration/preflight.js'
 import {StopControl} from '../../src/migration/stop-control.js'
-import type {Topology} from '../../src/topology/topology.js'
+import {SlotLedger} from '../../src/migration/slot-ledger.js'
+import {slotRange} from '../../src/topology/slot-set.js'
+import {FakeCluster, nodeId} from './fakes/fake-cluster.js'
 
-const VALKEY_STEPS = ['connecting', 'snapshotting', 'replicating', 'failover-granted', 'success']
-const REDIS_STEPS = ['connecting', 'accumulate-buffer', 'streaming-buffer', 'takeover', 'completed']
+const A = nodeId(0)
+const B = nodeId(1)
 
-/** Two nodes A (source, owns the keys) and B; each poll advances a running task one step. */
-class FakeAsmCluster {
-  keys = new Map<string, Map<number, number>>([
-    ['A', new Map([[0, 5], [1, 7], [2, 0], [10, 3]])],
-    ['B', new Map()],
-  ])
-  tasks: AsmTask[] = []
-  log: string[] = []
-  /** What every poll does to the running task. */
-  script: 'succeed' | 'fail-noauth' | 'retry-forever' | 'stall' = 'succeed'
-  cancelled = false
-  constructor(readonly flavour: AsmFlavour | 'none', readonly flavourB: AsmFlavour | 'none' = flavour) {}
-
-  private steps(): string[] {
-    return this.flavour === 'valkey' ? VALKEY_STEPS : REDIS_STEPS
-  }
-
-  private step(): void {
-    const t = this.tasks[0]
-    if (!t || phaseOf(this.flavour as AsmFlavour, t.state) === 'success' || /cancel/.test(t.state) || (this.flavour === 'valkey' && t.state === 'failed')) return
-    if (this.cancelled) {
-      t.state = this.flavour === 'valkey' ? 'cancelled' : 'canceled'
-      this.keys.set('B', new Map()) // the target drops its partial copy
-      return
-    }
-    if (this.script === 'stall') return
-    if (this.script === 'fail-noauth') {
-      t.state = 'failed'
-      t.error = 'Received error during handshake to target: -NOAUTH Authentication required.'
-      return
-    }
-    if (this.script === 'retry-forever') {
-      t.state = 'failed'
-      t.retries++
-      t.error = 'all slot states must be STABLE'
-      return
-    }
-    const steps = this.steps()
-    t.state = steps[Math.min(steps.indexOf(t.state) + 1, steps.length - 1)]!
-    const slots = [0, 1, 2, 10]
-    if (t.state === 'replicating' || t.state === 'streaming-buffer') for (const s of slots) this.keys.get('B')!.set(s, Math.ceil((this.keys.get('A')!.get(s) ?? 0) / 2))
-    if (phaseOf(this.flavour as AsmFlavour, t.state) === 'success') {
-      for (const s of slots) this.keys.get('B')!.set(s, this.keys.get('A')!.get(s) ?? 0)
-      this.keys.set('A', new Map())
-    }
-  }
-
-  admin(): ClusterAdmin {
-    const fake = this
-    const count = (node: string, slots: readonly number[]) => slots.map((s) => fake.keys.get(node)?.get(s) ?? 0)
-    const a: Partial<ClusterAdmin> = {
-      dryRun: false,
-      asmFlavour: async (id) => (id === 'A' ? fake.flavour : fake.flavourB),
-      countKeys: async (id, slots) => count(id, slots),
-      migrateSlots: async (from, to, ranges) => {
-        fake.log.push(`${from}: MIGRATESLOTS ${ranges.map(([s, e]) => `${s} ${e}`).join(' ')} NODE ${to}`)
-        fake.tasks.unshift({id: `job${fake.tasks.length}`, operation: 'export', ranges: ranges.map(([s, e]) => `${s}-${e}`).join(' '), source: from, target: to, state: 'connecting', error: '', retries: 0})
-      },
-      slotMigrations: async () => {
-        fake.step()
-        return fake.tasks.map((t) => ({...t}))
-      },
-      cancelSlotMigrations: async (from) => {
-        fake.log.push(`${from}: CANCELSLOTMIGRATIONS`)
-        fake.cancelled = true
-      },
-      migrationImport: async (to, ranges) => {
-        fake.log.push(`${to}: MIGRATION IMPORT ${ranges.map(([s, e]) => `${s} ${e}`).join(' ')}`)
-        fake.tasks.unshift({id: 'task1', operation: 'import', ranges: ranges.map(([s, e]) => `${s}-${e}`).join(' '), source: 'A', target: to, state: 'connecting', error: '', retries: 0})
-        return 'task1'
-      },
-      migrationStatus: async (_node, id) => {
-        fake.step()
-        return fake.tasks.filter((t) => id === undefined || t.id === id).map((t) => ({...t}))
-      },
-      migrationCancel: async (to, id) => {
-        fake.log.push(`${to}: MIGRATION CANCEL ID ${id}`)
-        fake.cancelled = true
-        return 1
-      },
-    }
-    return a as ClusterAdmin
-  }
+/** Two primaries: A owns 0-99 (keys in 0, 1, 10), B owns 100-199; both offer `flavour` unless `flavourB` says otherwise. */
+function cluster(flavour: AsmFlavour | 'none', flavourB: AsmFlavour | 'none' = flavour): FakeCluster {
+  const fake = new FakeCluster([slotRange(0, 99), slotRange(100, 199)], {0: 5, 1: 7, 10: 3})
+  fake.asm.flavours.set(A, flavour)
+  fake.asm.flavours.set(B, flavourB)
+  return fake
 }
 
-const MOVES: ClassifiedMove[] = [0, 1, 2, 10].map((slot) => ({slot, from: 'A', to: 'B', resume: 'fresh', keys: [5, 7, 0, 3][[0, 1, 2, 10].indexOf(slot)]}))
+const asmLog = (fake: FakeCluster) => fake.log.filter((l) => /MIGRATESLOTS|MIGRATION IMPORT|CANCEL/.test(l))
 
-function mover(fake: FakeAsmCluster, stop = new StopControl()) {
+const MOVES: ClassifiedMove[] = [0, 1, 2, 10].map((slot) => ({slot, from: A, to: B, resume: 'fresh', keys: [5, 7, 0, 3][[0, 1, 2, 10].indexOf(slot)]}))
+
+function mover(fake: FakeCluster, stop = new StopControl(), ledger?: SlotLedger) {
   const bus = new EventBus()
   const events: MigrationEvent[] = []
   bus.on((e) => events.push(e))
-  const flavour = fake.flavour as AsmFlavour
-  const m = new AtomicMover({admin: fake.admin(), bus, opts: {...DEFAULT_ENGINE_OPTIONS, verifyDeadlineMs: 500}, stop, from: 'A', to: 'B', fromLabel: 'nodeA', toLabel: 'nodeB', flavour, pollMs: 1}, MOVES)
+  const flavour = fake.asm.flavours.get(A) as AsmFlavour
+  const m = new AtomicMover({admin: fake.admin(), bus, opts: {...DEFAULT_ENGINE_OPTIONS, verifyDeadlineMs: 500}, stop, from: A, to: B, fromLabel: 'nodeA', toLabel: 'nodeB', flavour, pollMs: 1, ledger}, MOVES)
   return {m, events}
 }
 
@@ -125,13 +52,14 @@ describe('detection and choice', () => {
   })
 
   it('--mechanism atomic on a pair that cannot is a precondition error (exit 3) before anything is sent', async () => {
-    const fake = new FakeAsmCluster('valkey', 'none')
-    const t = {nodes: [], open: []} as unknown as Topology
-    await expect(chooseMechanisms(fake.admin(), t, [{from: 'A', to: 'B'}], 'atomic')).rejects.toThrow(PreconditionError)
-    await expect(chooseMechanisms(fake.admin(), t, [{from: 'A', to: 'B'}], 'atomic')).rejects.toMatchObject({exitCode: 3})
+    const fake = cluster('valkey', 'none')
+    const t = await fake.admin().refresh()
+    fake.log.length = 0
+    await expect(chooseMechanisms(fake.admin(), t, [{from: A, to: B}], 'atomic')).rejects.toThrow(PreconditionError)
+    await expect(chooseMechanisms(fake.admin(), t, [{from: A, to: B}], 'atomic')).rejects.toMatchObject({exitCode: 3})
     expect(fake.log).toEqual([])
-    const auto = await chooseMechanisms(fake.admin(), t, [{from: 'A', to: 'B'}], 'auto')
-    expect(auto.get('A>B')?.mechanism).toBe('legacy')
+    const auto = await chooseMechanisms(fake.admin(), t, [{from: A, to: B}], 'auto')
+    expect(auto.get(`${A}>${B}`)?.mechanism).toBe('legacy')
   })
 
   it('a Redis import retries after failed; the source copy (migrate) has ended', () => {
@@ -152,10 +80,13 @@ describe('detection and choice', () => {
 
 describe.each(['valkey', 'redis'] as const)('AtomicMover (%s flavour)', (flavour) => {
   it('moves the pair in one task, walking every slot through our states to complete', async () => {
-    const fake = new FakeAsmCluster(flavour)
+    const fake = cluster(flavour)
     const {m, events} = mover(fake)
     const r = await m.run()
-    expect(fake.log).toEqual([flavour === 'valkey' ? 'A: MIGRATESLOTS 0 2 10 10 NODE B' : 'B: MIGRATION IMPORT 0 2 10 10'])
+    expect(asmLog(fake)).toEqual([flavour === 'valkey' ? '00 MIGRATESLOTS 0 2 10 10 NODE 01' : '01 MIGRATION IMPORT 0 2 10 10'])
+    expect(fake.ownerOf(1)).toBe(B)
+    expect(fake.count(B, 1)).toBe(7)
+    expect(fake.count(A, 1)).toBe(0)
     expect(r.map((x) => [x.slot, x.outcome, x.state, x.keys])).toEqual([
       [0, 'done', 'complete', 5],
       [1, 'done', 'complete', 7],
@@ -170,25 +101,26 @@ describe.each(['valkey', 'redis'] as const)('AtomicMover (%s flavour)', (flavour
   })
 
   it('Ctrl-C cancels at the node that can, waits for the rollback, and leaves nothing open', async () => {
-    const fake = new FakeAsmCluster(flavour)
-    fake.script = 'stall'
+    const fake = cluster(flavour)
+    fake.asm.script = 'stall'
     const stop = new StopControl()
     const {m, events} = mover(fake, stop)
     const run = m.run()
     await new Promise((r) => setTimeout(r, 20))
     stop.request('hard', 'interrupted by SIGINT')
     const r = await run
-    expect(fake.log[1]).toBe(flavour === 'valkey' ? 'A: CANCELSLOTMIGRATIONS' : 'B: MIGRATION CANCEL ID task1')
+    expect(asmLog(fake)[1]).toBe(flavour === 'valkey' ? '00 CANCELSLOTMIGRATIONS' : '01 MIGRATION CANCEL ID task1')
     expect(r.every((x) => x.outcome === 'not-started' && x.state === 'aborted' && x.keys === 0)).toBe(true)
     expect(events.some((e) => e.type === 'slot-failed')).toBe(false)
-    expect(fake.keys.get('A')!.get(1)).toBe(7)
+    expect(fake.count(A, 1)).toBe(7)
+    expect(fake.ownerOf(1)).toBe(A)
   })
 })
 
 describe('AtomicMover failures', () => {
   it('Valkey NOAUTH: a typed error naming primaryauth/primaryuser on the source, nothing open', async () => {
-    const fake = new FakeAsmCluster('valkey')
-    fake.script = 'fail-noauth'
+    const fake = cluster('valkey')
+    fake.asm.script = 'fail-noauth'
     const {m, events} = mover(fake)
     const err = await m.run().catch((e: unknown) => e)
     expect(err).toBeInstanceOf(AsmError)
@@ -200,28 +132,27 @@ describe('AtomicMover failures', () => {
   })
 
   it('Redis: an import that keeps failing is cancelled after MAX_IMPORT_RETRIES, reported with last_error', async () => {
-    const fake = new FakeAsmCluster('redis')
-    fake.script = 'retry-forever'
+    const fake = cluster('redis')
+    fake.asm.script = 'retry-forever'
     const {m} = mover(fake)
     const err = await m.run().catch((e: unknown) => e)
     expect(err).toBeInstanceOf(AsmError)
     expect((err as Error).message).toMatch(/all slot states must be STABLE/)
-    expect(fake.log).toContain('B: MIGRATION CANCEL ID task1')
-    expect(fake.tasks[0]!.retries).toBeGreaterThanOrEqual(MAX_IMPORT_RETRIES)
+    expect(asmLog(fake)).toContain('01 MIGRATION CANCEL ID task1')
+    expect(fake.asm.tasks[0]!.retries).toBeGreaterThanOrEqual(MAX_IMPORT_RETRIES)
     expect(m.resultOf(0).state).toBe('failed')
   })
 
   it('a refusal to start carries the server message and points legacy open slots to recover', async () => {
-    const fake = new FakeAsmCluster('valkey')
-    const admin = fake.admin()
-    admin.migrateSlots = async () => {
-      throw Object.assign(new Error('ERR Slots are being manually migrated'), {name: 'ReplyError'})
-    }
-    const bus = new EventBus()
-    const m = new AtomicMover({admin, bus, opts: DEFAULT_ENGINE_OPTIONS, stop: new StopControl(), from: 'A', to: 'B', fromLabel: 'nodeA', toLabel: 'nodeB', flavour: 'valkey', pollMs: 1}, MOVES)
+    const fake = cluster('valkey')
+    fake.node(A).migrating.set(10, B) // a legacy migration left slot 10 open
+    const {m, events} = mover(fake)
     const err = (await m.run().catch((e: unknown) => e)) as AsmError
     expect(err.message).toMatch(/Slots are being manually migrated/)
     expect(err.hint).toMatch(/reshard recover/)
+    // nothing started: every slot failed before it was opened, nothing is open
+    expect(m.resultOf(0)).toMatchObject({outcome: 'not-started', state: 'failed'})
+    expect(events.filter((e) => e.type === 'slot-failed')).toHaveLength(4)
   })
 })
 

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {InvalidTransitionError} from '../../src/errors.js'
-import {assertTransition, canTransition, isTerminal, SlotMachine, type SlotState, slotProgress} from '../../src/migration/slot-state.js'
+import {assertTransition, canTransition, isTerminal, type SlotState, slotProgress} from '../../src/migration/slot-state.js'
 
 const STATES: SlotState[] = ['pending', 'importing', 'migrating', 'streaming', 'finalizing', 'complete', 'failed', 'aborted']
 
@@ -86,44 +86,5 @@ describe('slotProgress', () => {
   ]
   it.each(cases)('%s: %i of %i -> %i', (_what, moved, total, expected) => {
     expect(slotProgress(moved, total)).toBe(expected)
-  })
-})
-
-describe('SlotMachine', () => {
-  it('starts pending and keeps its slot', () => {
-    const m = new SlotMachine(42)
-    expect(m.slot).toBe(42)
-    expect(m.state).toBe('pending')
-  })
-
-  const paths: Array<[string, SlotState[]]> = [
-    ['the full path', ['importing', 'migrating', 'streaming', 'finalizing', 'complete']],
-    ['already done', ['complete']],
-    ['aborted while streaming', ['importing', 'migrating', 'streaming', 'aborted']],
-    ['failed while finalizing', ['importing', 'migrating', 'streaming', 'finalizing', 'failed']],
-    ['failed before starting', ['failed']],
-  ]
-  it.each(paths)('walks %s', (_what, path) => {
-    const m = new SlotMachine(7)
-    for (const s of path) {
-      m.to(s)
-      expect(m.state).toBe(s)
-    }
-    expect(isTerminal(m.state)).toBe(true)
-  })
-
-  const bad: Array<[string, SlotState[], SlotState]> = [
-    ['skips importing', [], 'migrating'],
-    ['skips streaming', ['importing', 'migrating'], 'finalizing'],
-    ['aborts while finalizing', ['importing', 'migrating', 'streaming', 'finalizing'], 'aborted'],
-    ['leaves complete', ['complete'], 'importing'],
-    ['goes back', ['importing', 'migrating'], 'importing'],
-  ]
-  it.each(bad)('refuses a path that %s, and keeps its state', (_what, path, next) => {
-    const m = new SlotMachine(7)
-    for (const s of path) m.to(s)
-    const before = m.state
-    expect(() => m.to(next)).toThrow(InvalidTransitionError)
-    expect(m.state).toBe(before)
   })
 })

@@ -1,90 +1,37 @@
-// The fast path of step 3 against a simulated source: one ordered connection whose replies come
+// The fast path of step 3 against FakeCluster's ordered channel: one connection whose replies come
 // in write order, a window of MIGRATEs in flight, listings that see what the MIGRATEs written
 // before them left, and a halt on the first error with the slot not proven empty.
 import {describe, expect, it} from 'vitest'
-import type {ClusterAdmin, MigrateBatch, MigrateOutcome, MigrationChannel} from '../../src/cluster/cluster-admin.js'
 import {encodeCommand} from '../../src/cluster/encoded-command.js'
 import {EventBus, type MigrationEvent} from '../../src/events/events.js'
 import {BatchSizer} from '../../src/migration/key-mover.js'
 import {DEFAULT_ENGINE_OPTIONS, type EngineOptions} from '../../src/migration/options.js'
 import {LIST_CHUNK, PauseMeter, streamSlots} from '../../src/migration/slot-streamer.js'
 import {StopControl} from '../../src/migration/stop-control.js'
+import {slotRange} from '../../src/topology/slot-set.js'
+import {FakeCluster, nodeId} from './fakes/fake-cluster.js'
 
-type Op = {kind: 'migrate'; batch: MigrateBatch; resolve: (o: MigrateOutcome) => void} | {kind: 'list'; slot: number; count: number; resolve: (k: Buffer[]) => void}
+const SRC = nodeId(0)
+const DST = nodeId(1)
 
-/** A source whose slots hold keys; commands execute one at a time, in write order. */
-class FakeSource {
-  readonly keys = new Map<number, Map<string, Buffer>>()
-  readonly target = new Map<number, Buffer[]>()
-  readonly queue: Op[] = []
-  maxQueuedMigrates = 0
-  log: string[] = []
-  /** Called before a MIGRATE executes; return an error text to fail it (after moving `half` keys). */
-  failWhen?: (batch: MigrateBatch, n: number) => {error: string; half: number} | undefined
-  private migrates = 0
-  private running = false
-
-  slots = {get: (slot: number) => [...(this.keys.get(slot)?.values() ?? [])]}
-
-  constructor(slotKeys: Record<number, number>) {
-    for (const [slot, n] of Object.entries(slotKeys)) {
-      this.keys.set(Number(slot), new Map(Array.from({length: n}, (_, i) => [`{s${slot}}k${i}`, Buffer.from(`{s${slot}}k${i}`)])))
-    }
+/** SRC owns slots 0-99 with the given keys, every one of them MIGRATING to DST (IMPORTING). */
+function sourceWith(slotKeys: Record<number, number>): FakeCluster {
+  const fake = new FakeCluster([slotRange(0, 99), slotRange(100, 199)], slotKeys)
+  for (let s = 0; s < 100; s++) {
+    fake.node(SRC).migrating.set(s, DST)
+    fake.node(DST).importing.set(s, SRC)
   }
-
-  private kick(): void {
-    if (this.running) return
-    this.running = true
-    // execute asynchronously, like a server answering later
-    setImmediate(() => {
-      this.running = false
-      const op = this.queue.shift()
-      if (!op) return
-      if (op.kind === 'list') {
-        op.resolve([...(this.keys.get(op.slot)?.values() ?? [])].slice(0, op.count))
-        this.log.push(`list ${op.slot}`)
-      } else {
-        const n = ++this.migrates
-        const fail = this.failWhen?.(op.batch, n)
-        const keys = fail ? op.batch.keys.slice(0, fail.half) : op.batch.keys
-        for (const k of keys) {
-          const slot = Number(/^\{s(\d+)\}/.exec(k.toString())![1])
-          // a key already gone is skipped, as MIGRATE does (NOKEY)
-          if (!this.keys.get(slot)!.delete(k.toString())) continue
-          if (!this.target.has(slot)) this.target.set(slot, [])
-          this.target.get(slot)!.push(k)
-        }
-        this.log.push(`migrate ${op.batch.keys.length}`)
-        op.resolve(fail ? {ok: false, error: fail.error} : {ok: true, nokey: false})
-      }
-      this.kick()
-    })
-  }
-
-  channel(): MigrationChannel {
-    return {
-      migrate: (batch) =>
-        new Promise((resolve) => {
-          this.queue.push({kind: 'migrate', batch, resolve})
-          this.maxQueuedMigrates = Math.max(this.maxQueuedMigrates, this.queue.filter((o) => o.kind === 'migrate').length)
-          this.kick()
-        }),
-      getKeys: (slot, count) =>
-        new Promise((resolve) => {
-          this.queue.push({kind: 'list', slot, count, resolve})
-          this.kick()
-        }),
-    }
-  }
+  return fake
 }
 
-function setup(source: FakeSource, o: Partial<EngineOptions> = {}) {
+const migrates = (fake: FakeCluster) => fake.log.filter((l) => / MIGRATE \d/.test(l))
+
+function setup(fake: FakeCluster, o: Partial<EngineOptions> = {}) {
   const opts: EngineOptions = {...DEFAULT_ENGINE_OPTIONS, batchKeys: 100, ...o}
   const bus = new EventBus()
   const events: MigrationEvent[] = []
   bus.on((e) => events.push(e))
   const stop = new StopControl()
-  const admin = {channel: async () => source.channel()} as unknown as ClusterAdmin
   const moved = new Map<number, number>()
   const started: number[] = []
   const hooks = {
@@ -92,37 +39,37 @@ function setup(source: FakeSource, o: Partial<EngineOptions> = {}) {
     moved: (s: number) => moved.get(s) ?? 0,
     addMoved: (s: number, n: number) => moved.set(s, (moved.get(s) ?? 0) + n),
   }
-  const ctx = {admin, from: 'src', to: 'dst', toLabel: 'dst', opts, bus, stop, throttle: async () => undefined}
+  const ctx = {admin: fake.admin(), from: SRC, to: DST, toLabel: 'dst', opts, bus, stop, throttle: async () => undefined}
   return {ctx, hooks, events, moved, started, stop, sizer: new BatchSizer(opts)}
 }
 
 describe('streamSlots (fast path of step 3)', () => {
   it('moves every key of every slot, never more than --pipeline batches queued, and proves each slot empty', async () => {
-    const source = new FakeSource({1: 250, 2: 0, 3: 1000, 7: 5})
+    const source = sourceWith({1: 250, 2: 0, 3: 1000, 7: 5})
     const {ctx, hooks, moved, started, sizer} = setup(source, {pipeline: 3})
-    const proven = await streamSlots(ctx, [1, 2, 3, 7].map((slot) => ({slot, total: source.slots.get(slot)!.length})), sizer, hooks)
+    const proven = await streamSlots(ctx, [1, 2, 3, 7].map((slot) => ({slot, total: source.keysOf(SRC, slot)!.length})), sizer, hooks)
     expect([...proven].sort((a, b) => a - b)).toEqual([1, 2, 3, 7])
-    for (const s of [1, 2, 3, 7]) expect(source.slots.get(s)).toEqual([])
-    expect(source.target.get(3)).toHaveLength(1000)
+    for (const s of [1, 2, 3, 7]) expect(source.keysOf(SRC, s)).toEqual([])
+    expect(source.count(DST, 3)).toBe(1000)
     expect(moved.get(3)).toBe(1000)
     expect(started).toEqual([1, 2, 3, 7])
     expect(source.maxQueuedMigrates).toBeLessThanOrEqual(3)
     expect(source.maxQueuedMigrates).toBeGreaterThan(1)
     // batches of at most 100 keys
-    expect(source.log.filter((l) => l.startsWith('migrate')).every((l) => Number(l.split(' ')[1]) <= 100)).toBe(true)
+    expect(migrates(source).every((l) => Number(l.split(' ')[2]) <= 100)).toBe(true)
   })
 
   it('a slot larger than one listing is listed again behind its batches', async () => {
-    const source = new FakeSource({9: LIST_CHUNK + 150})
+    const source = sourceWith({9: LIST_CHUNK + 150})
     const {ctx, hooks, sizer} = setup(source, {batchKeys: 2000})
     const proven = await streamSlots(ctx, [{slot: 9, total: LIST_CHUNK + 150}], sizer, hooks)
     expect(proven.has(9)).toBe(true)
-    expect(source.slots.get(9)).toEqual([])
-    expect(source.log.filter((l) => l === 'list 9').length).toBeGreaterThanOrEqual(3)
+    expect(source.keysOf(SRC, 9)).toEqual([])
+    expect(source.log.filter((l) => l.startsWith('00 GETKEYSINSLOT 9 ')).length).toBeGreaterThanOrEqual(3)
   })
 
   it('a failed batch halts the fast path after the batches in flight; its slot is not proven (it may have half succeeded)', async () => {
-    const source = new FakeSource({1: 300, 2: 300, 3: 300})
+    const source = sourceWith({1: 300, 2: 300, 3: 300})
     source.failWhen = (_b, n) => (n === 4 ? {error: 'IOERR error or timeout reading to target instance', half: 40} : undefined)
     const {ctx, hooks, sizer} = setup(source, {pipeline: 2})
     const proven = await streamSlots(ctx, [1, 2, 3].map((slot) => ({slot, total: 300})), sizer, hooks)
@@ -130,14 +77,13 @@ describe('streamSlots (fast path of step 3)', () => {
     expect(proven.has(2)).toBe(false)
     expect(proven.has(3)).toBe(false)
     // slot 2's keys were not all moved, slot 3 was never finished: the per-slot loop takes over
-    expect(source.slots.get(2)!.length + source.slots.get(3)!.length).toBeGreaterThan(0)
+    expect(source.keysOf(SRC, 2)!.length + source.keysOf(SRC, 3)!.length).toBeGreaterThan(0)
     // at most the batches already in flight ran after the failed one
-    const migrates = source.log.filter((l) => l.startsWith('migrate')).length
-    expect(migrates).toBeLessThanOrEqual(4 + 1)
+    expect(migrates(source).length).toBeLessThanOrEqual(4 + 1)
   })
 
   it('a stop (Ctrl-C) sends no further batch', async () => {
-    const source = new FakeSource({1: 1000, 2: 1000})
+    const source = sourceWith({1: 1000, 2: 1000})
     const {ctx, hooks, sizer, stop} = setup(source, {pipeline: 2})
     let seen = 0
     ctx.bus.on((e) => {
@@ -145,13 +91,12 @@ describe('streamSlots (fast path of step 3)', () => {
     })
     const proven = await streamSlots(ctx, [1, 2].map((slot) => ({slot, total: 1000})), sizer, hooks)
     expect(proven.size).toBe(0)
-    const migrates = source.log.filter((l) => l.startsWith('migrate')).length
-    expect(migrates).toBeLessThanOrEqual(4)
-    expect(source.slots.get(2)).toHaveLength(1000)
+    expect(migrates(source).length).toBeLessThanOrEqual(4)
+    expect(source.keysOf(SRC, 2)).toHaveLength(1000)
   })
 
   it('keys that vanished before they were moved (expired) still bring the slot to 100 %', async () => {
-    const source = new FakeSource({4: 50})
+    const source = sourceWith({4: 50})
     const {ctx, hooks, events, sizer} = setup(source)
     const proven = await streamSlots(ctx, [{slot: 4, total: 80}], sizer, hooks)
     expect(proven.has(4)).toBe(true)
