@@ -85,7 +85,7 @@ ${EXIT_CODE_HELP}`
         state.reporter?.stop()
         const name = state.name ?? ((id?: string) => id ?? '-')
         const open = state.found.filter((d) => !state.fixed.has(d.slot)).map((d) => ({slot: d.slot, state: d.case, source: name(d.source), target: name(d.target)}))
-        this.printFailureNow(new LeftOpenError('interrupted', `interrupted by ${sig}`, open, 'reshard recover'), {ok: false, dryRun: this.flags['dry-run'], open})
+        this.printFailureNow(new LeftOpenError('interrupted', `interrupted by ${sig}`, open), {ok: false, dryRun: this.flags['dry-run'], open})
         process.exit(open.length > 0 ? EXIT.LEFT_OPEN : EXIT.INTERRUPTED_PROMPT)
       },
     })

@@ -167,7 +167,7 @@ async function stoppedError(admin: ClusterAdmin, stop: StopControl, doc: Recover
   if (open.length === 0) {
     return Object.assign(new ReshardError('interrupted', `${reason}; nothing is left open`, EXIT.INTERRUPTED_PROMPT, 'run `reshard recover` again to repair what is left'), {document: doc})
   }
-  return Object.assign(new LeftOpenError('interrupted', reason, open, 'reshard recover'), {document: doc})
+  return Object.assign(new LeftOpenError('interrupted', reason, open), {document: doc})
 }
 
 /** One entry per open or unowned slot (a slot open on both sides once). */
