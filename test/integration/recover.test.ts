@@ -412,7 +412,7 @@ describe('recover on a 3-primary cluster: every half-migrated state, orphaned ke
 
   it('Ctrl-C stops after the step in flight and reports the slots left open as ranges (exit 5, never a kill); a second run finishes them', async () => {
     const slots = Array.from({length: 400}, (_, i) => 1000 + i) // nodeA's, no keys
-    await cl(A).pipeline(slots.map((s) => ['CLUSTER', 'SETSLOT', String(s), 'MIGRATING', B.id])).exec()
+    await cl(A).pipeline(slots.map((s) => ['cluster', 'SETSLOT', String(s), 'MIGRATING', B.id])).exec()
     const live = spawnCli(['recover', '--yes', '--json', '--rollback'], {env: cluster.env, timeoutMs: 180_000})
     await live.waitFor((e) => e.type === 'recover-slot', 120_000)
     live.signal('SIGINT')
