@@ -10,6 +10,7 @@ import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 import type {Redis} from 'ioredis'
 import {clusterNodesOfAll, runCli, startTestCluster, type CliResult, type TestCluster, type TestNode} from './helpers/cluster.js'
 import {spawnCli} from './helpers/cli-process.js'
+import {RESHARD_ACL} from './helpers/acl.js'
 import {
   clusterNodes,
   countInSlot,
@@ -406,6 +407,31 @@ describe('recover on a 3-primary cluster: every half-migrated state, orphaned ke
     await expectHealthyWithOwners([{slot, owner: B}])
     await expectKeysOn(B, slot, snap, at, 1)
     expect(String(await cl(B).call('GET', conflict))).toBe('value-on-source')
+  })
+
+  // ---- rights --------------------------------------------------------------------------
+
+  it('a user who may not MIGRATE: recover names the right (exit 3) before any change', async () => {
+    const slot = 114
+    const {keys} = await seedSlot(A, slot, `p${slot}`)
+    const orphans = keys.filter((_, i) => i % 2 === 1)
+    await setSlot(cl(C), slot, 'IMPORTING', A.id)
+    await migrateKeys(cl(A), C.port, orphans)
+    await setSlot(cl(C), slot, 'STABLE')
+    for (const n of all()) await cl(n).call('ACL', 'SETUSER', 'nomigrate', 'reset', 'on', '>pw-nomigrate', '-@all', ...RESHARD_ACL.filter((r) => r !== '+migrate'))
+    try {
+      const nodesBefore = await clusterNodesOfAll(cluster)
+      const countsBefore = await slotCounts(slot)
+      const r = await runCli(['recover', '--yes', '--user', 'nomigrate'], {env: {...cluster.env, REDISCLI_AUTH: 'pw-nomigrate'}})
+      expect(r.code, explain(r, 'recover as a user without +migrate')).toBe(3)
+      expect(r.stderr).toMatch(/nodeC .*may not run MIGRATE.*grant \+migrate.*nothing was changed/)
+      expect(await clusterNodesOfAll(cluster)).toEqual(nodesBefore)
+      expect(await slotCounts(slot)).toEqual(countsBefore)
+    } finally {
+      for (const n of all()) await cl(n).call('ACL', 'DELUSER', 'nomigrate')
+    }
+    await recoverYes({slot, case: 'orphaned-keys', owner: A, direction: 'none'})
+    await expectHealthyWithOwners([{slot, owner: A}])
   })
 
   // ---- Ctrl-C ----------------------------------------------------------------------------
