@@ -70,6 +70,14 @@ export async function proveRights(admin: RedisClusterAdmin, t: Topology, pairs: 
     add(p.to, TARGET_PROBES)
   }
   if (pairs.length > 0) for (const n of t.nodes) if (n.role === 'primary' && n.reachable && !plan.has(n.id)) add(n.id, OTHER_PROBES)
+  await proveProbes(admin, t, plan)
+}
+
+/** Redis 8 atomic migration: cancel a task on its target (an unknown id cancels nothing). */
+export const ASM_CANCEL_PROBE: RightProbe = {right: '+cluster|migration', why: 'cancel an atomic slot migration task', args: ['CLUSTER', 'MIGRATION', 'CANCEL', 'ID', 'reshard-permission-probe']}
+
+/** Throws exit 3 naming the first probe of `plan` (node id -> probes) the user may not run. */
+export async function proveProbes(admin: RedisClusterAdmin, t: Topology, plan: ReadonlyMap<string, readonly RightProbe[]>): Promise<void> {
   const timeoutMs = admin.conn.timeoutMs ?? DEFAULT_TIMEOUT_MS
   await Promise.all(
     [...plan].map(async ([id, probes]) => {

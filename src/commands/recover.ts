@@ -1,20 +1,28 @@
 import {Flags} from '../cli/oclif.js'
-import {AbortedError, EXIT_CODE_HELP, UsageError} from '../errors.js'
+import {AbortedError, EXIT, EXIT_CODE_HELP, LeftOpenError, UsageError} from '../errors.js'
 import {EventBus} from '../events/events.js'
 import {recover, type RecoverDocument} from '../operations/recover.js'
 import {openSession} from '../operations/session.js'
 import {attachReporter, chooseReporterMode} from '../output/progress.js'
 import {paint} from '../output/colour.js'
-import {describeFound} from '../output/recover-render.js'
+import {describeFound, describeTasks} from '../output/recover-render.js'
 import {slotSummary} from '../output/slot-list.js'
 import {parseSlots} from '../topology/slot-set.js'
 import {nameOf} from '../topology/topology.js'
 import {BaseCommand} from '../cli/base-command.js'
 import {engineFlags, engineOptionsFrom} from '../cli/engine-flags.js'
+import {handleInterrupts} from '../cli/interrupts.js'
+import {StopControl} from '../migration/stop-control.js'
+import type {SlotDiagnosis} from '../migration/recovery-cases.js'
+import type {RunningAsmTask} from '../operations/asm-tasks.js'
 
 export default class Recover extends BaseCommand<typeof Recover> {
   static override summary = 'Repair half-moved slots, orphaned keys and uncovered slots without losing a key'
-  static override description = `Asks every primary for its open (IMPORTING/MIGRATING) slots, looks for keys on primaries that do not own their slot and for slots nobody owns, then repairs each one. By default a half-done move is finished to its target; --rollback returns the slot to its source. Every action is printed before it is taken. A key present on two nodes with different values is never overwritten: the slot is reported (exit 3) and left untouched.
+  static override description = `Asks every primary for its open (IMPORTING/MIGRATING) slots, looks for keys on primaries that do not own their slot and for slots nobody owns, then repairs each one. By default a half-done move is finished to its target; --rollback returns the slot to its source. Each repair is a list of steps computed before anything changes; every step is printed before it is taken, and --dry-run prints (and records the commands of) exactly the steps a real run takes. A key present on two nodes with different values is never overwritten: the slot is reported (exit 3) and left untouched. Before the first change, recover proves that the user may send every command its steps need (exit 3 naming the missing ACL right).
+
+Atomic slot migration (Redis 8.4+, Valkey 9): slots under a running task are the server's and are never touched. A Redis import that keeps failing (it retries forever until cancelled, e.g. "all slot states must be STABLE" while a legacy slot is open) is a stuck task: recover cancels it on its target (CLUSTER MIGRATION CANCEL ID) before repairing the slots. --cancel-tasks cancels every running task (Valkey: CLUSTER CANCELSLOTMIGRATIONS on the source, which cancels all of that node's exports); the source keeps every key of a cancelled task.
+
+Ctrl-C stops after the step in flight and reports the slots left open (exit 5), or exits 130 if nothing is left open; a second Ctrl-C exits at once.
 
 ${EXIT_CODE_HELP}`
   static override examples = [
@@ -25,6 +33,7 @@ ${EXIT_CODE_HELP}`
   static override flags = {
     slot: Flags.string({char: 's', multiple: true, description: 'only these slots (100, 100-200, 0-99,200)'}),
     rollback: Flags.boolean({description: 'return half-moved slots to their source instead of finishing the move'}),
+    'cancel-tasks': Flags.boolean({description: 'cancel every running atomic slot migration task (stuck ones are always cancelled)'}),
     yes: engineFlags.yes,
     'dry-run': engineFlags['dry-run'],
     replace: engineFlags.replace,
@@ -35,39 +44,71 @@ ${EXIT_CODE_HELP}`
 
   async run(): Promise<RecoverDocument> {
     const slots = this.flags.slot ? [...new Set(this.flags.slot.flatMap((s) => parseSlots(s)))].sort((a, b) => a - b) : undefined
-    const conn = await this.connection()
     const bus = new EventBus()
+    const stop = new StopControl()
+    const state: RunState = {found: [], fixed: new Set()}
+    bus.on((e) => e.type === 'recover-slot' && e.outcome === 'fixed' && state.fixed.add(e.slot))
+    // from here on a signal never kills the process: before the first change it stops the run
+    // with nothing changed (exit 130), during the repair after the step in flight
+    const interrupts = this.interrupts(stop, state)
+    this.onCleanup(() => interrupts.finish())
+    const conn = await this.connection()
     const session = await openSession(conn, {dryRun: this.flags['dry-run'], bus})
     this.onCleanup(() => session.close())
     const mode = chooseReporterMode({json: this.json, quiet: this.flags.quiet})
-    const reporter = attachReporter(bus, mode === 'bars' ? 'plain' : mode)
+    const reporter = (state.reporter = attachReporter(bus, mode === 'bars' ? 'plain' : mode))
     this.onCleanup(() => reporter.stop())
-    const name = (id?: string) => {
-      if (!id) return '-'
-      return nameOf(session.topology, id)
-    }
+    state.name = (id?: string) => (id ? nameOf(session.topology, id) : '-')
     const doc = await recover(session, bus, {
       slots,
       rollback: this.flags.rollback,
+      cancelTasks: this.flags['cancel-tasks'],
+      stop,
       engine: engineOptionsFrom(this.flags as unknown as Record<string, unknown>),
-      confirm: async (found) => {
-        if (!this.json) {
-          for (const line of describeFound(found, name)) this.log(line)
-        }
-        if (this.flags.yes || this.flags['dry-run']) return true
-        if (!this.interactive) throw new UsageError('refusing to change the cluster without --yes: stdin is not a terminal', 'add --yes, or --dry-run to preview')
-        try {
-          return await (await import('@inquirer/prompts')).confirm({message: `Repair ${found.length} slot(s)${this.flags.rollback ? ' by rolling back' : ''}?`, default: false})
-        } catch {
-          throw new AbortedError('nothing was changed')
-        }
-      },
+      confirm: (diagnoses, tasks) => this.confirmRepair(state, diagnoses, tasks),
     })
+    interrupts.finish()
     if (!this.json) {
-      if (doc.slots.length === 0) this.log(paint.green('nothing to recover: no open slot, no orphaned key, no uncovered slot'))
-      else this.log(paint.green(`${doc.dryRun ? 'dry run: would repair' : 'repaired'} ${slotSummary(doc.slots.map((x) => x.slot))}`))
+      if (doc.tasks.length > 0) this.log(paint.green(`${doc.dryRun ? 'dry run: would cancel' : 'cancelled'} ${doc.tasks.length} atomic migration task(s)`))
+      if (doc.slots.length === 0 && doc.tasks.length === 0) this.log(paint.green('nothing to recover: no open slot, no orphaned key, no uncovered slot'))
+      else if (doc.slots.length > 0) this.log(paint.green(`${doc.dryRun ? 'dry run: would repair' : 'repaired'} ${slotSummary(doc.slots.map((x) => x.slot))}`))
     }
     return doc
   }
+
+  /** Ctrl-C as in `move`; a second one that the step in flight does not answer reports the slots found and not repaired. */
+  private interrupts(stop: StopControl, state: RunState) {
+    return handleInterrupts({
+      stop,
+      what: 'step',
+      force: (sig) => {
+        state.reporter?.stop()
+        const name = state.name ?? ((id?: string) => id ?? '-')
+        const open = state.found.filter((d) => !state.fixed.has(d.slot)).map((d) => ({slot: d.slot, state: d.case, source: name(d.source), target: name(d.target)}))
+        this.printFailureNow(new LeftOpenError('interrupted', `interrupted by ${sig}`, open), {ok: false, dryRun: this.flags['dry-run'], open})
+        process.exit(open.length > 0 ? EXIT.LEFT_OPEN : EXIT.INTERRUPTED_PROMPT)
+      },
+    })
+  }
+
+  private async confirmRepair(state: RunState, diagnoses: SlotDiagnosis[], tasks: RunningAsmTask[]): Promise<boolean> {
+    state.found = diagnoses
+    const name = state.name!
+    if (!this.json) for (const line of [...describeTasks(tasks, name), ...describeFound(diagnoses, name)]) this.log(line)
+    if (this.flags.yes || this.flags['dry-run']) return true
+    if (!this.interactive) throw new UsageError('refusing to change the cluster without --yes: stdin is not a terminal', 'add --yes, or --dry-run to preview')
+    const what = [tasks.length ? `cancel ${tasks.length} atomic migration task(s)` : '', diagnoses.length ? `repair ${diagnoses.length} slot(s)${this.flags.rollback ? ' by rolling back' : ''}` : ''].filter(Boolean).join(' and ')
+    try {
+      return await (await import('@inquirer/prompts')).confirm({message: `${what[0]!.toUpperCase()}${what.slice(1)}?`, default: false})
+    } catch {
+      throw new AbortedError('nothing was changed')
+    }
+  }
 }
 
+interface RunState {
+  found: SlotDiagnosis[]
+  fixed: Set<number>
+  reporter?: {stop(): void}
+  name?: (id?: string) => string
+}

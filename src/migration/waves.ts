@@ -1,4 +1,4 @@
-// The waves of one legacy pair (DESIGN.md §1 protocol): small slots are opened, streamed and
+// The waves of one legacy pair (the protocol, docs/architecture.md "Safety rules"): small slots are opened, streamed and
 // finalized together so one round trip serves many slots; a slot with many keys forms a wave of
 // its own. And how a wave that was opened but not streamed is closed again when the run stops.
 import type {ClusterAdmin} from '../cluster/cluster-admin.js'

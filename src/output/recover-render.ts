@@ -18,3 +18,11 @@ export function describeFound(found: readonly SlotDiagnosis[], name: (id?: strin
     return `${g.slots.length === 1 ? `slot ${g.slots[0]}` : `slots ${slotSummary(g.slots)}`}: ${k}${keys}${g.reason ? ` - ${g.reason}` : ''}`
   })
 }
+
+/** The atomic migration tasks recover will cancel, one line each. */
+export function describeTasks(tasks: ReadonlyArray<{id: string; slots: number[]; source: string; target: string; state: string; retries: number; error: string; stuck: boolean}>, name: (id?: string) => string): string[] {
+  return tasks.map((x) => {
+    const why = x.stuck ? `stuck: failed ${x.retries} times${x.error ? ` (${x.error})` : ''}, retries forever` : `running (${x.state}), --cancel-tasks`
+    return `atomic migration ${x.id} of ${slotSummary(x.slots)} ${name(x.source)} -> ${name(x.target)}: ${why}; it will be cancelled`
+  })
+}

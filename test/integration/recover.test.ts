@@ -9,6 +9,8 @@
 import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 import type {Redis} from 'ioredis'
 import {clusterNodesOfAll, runCli, startTestCluster, type CliResult, type TestCluster, type TestNode} from './helpers/cluster.js'
+import {spawnCli} from './helpers/cli-process.js'
+import {RESHARD_ACL} from './helpers/acl.js'
 import {
   clusterNodes,
   countInSlot,
@@ -44,6 +46,7 @@ interface RecoverSlotDoc {
   keysMoved: number
   message: string
   keys?: string[]
+  steps: string[]
 }
 
 function explain(r: CliResult, what: string): string {
@@ -145,7 +148,7 @@ describe('recover on a 3-primary cluster: every half-migrated state, orphaned ke
    * time: both only read) classifies every broken slot and changes nothing: every node's
    * CLUSTER NODES, the slots' key counts and every DBSIZE are the same before and after.
    */
-  async function expectReportedAndDryRunInert(expected: Expected[], dryRunArgs: string[] = []): Promise<void> {
+  async function expectReportedAndDryRunInert(expected: Expected[], dryRunArgs: string[] = []): Promise<RecoverSlotDoc[]> {
     const nodesBefore = await clusterNodesOfAll(cluster)
     const countsBefore = await Promise.all(expected.map((e) => slotCounts(e.slot)))
     const sizesBefore = await dbsizes()
@@ -162,6 +165,7 @@ describe('recover on a 3-primary cluster: every half-migrated state, orphaned ke
     expect(await clusterNodesOfAll(cluster)).toEqual(nodesBefore)
     expect(await Promise.all(expected.map((e) => slotCounts(e.slot)))).toEqual(countsBefore)
     expect(await dbsizes()).toEqual(sizesBefore)
+    return doc.slots
   }
 
   /** `recover --yes --json ...args`: exit 0, exactly the expected slot repaired, classified as expected, ending on its owner. */
@@ -239,10 +243,13 @@ describe('recover on a 3-primary cluster: every half-migrated state, orphaned ke
     const both = runs.length > 1
     // the dry-run previews the rollback when the case has one (the forward run is previewed by the other cases)
     const rb = slots.rollback !== undefined
-    await expectReportedAndDryRunInert(rb ? runs.map((r) => ({...r, owner: A, direction: 'rollback' as const})) : runs, rb ? ['--rollback'] : [])
+    const previewed = await expectReportedAndDryRunInert(rb ? runs.map((r) => ({...r, owner: A, direction: 'rollback' as const})) : runs, rb ? ['--rollback'] : [])
     if (both) expect(runs.map((r) => r.slot)).toEqual([slots.forward, slots.rollback])
     for (const r of runs) {
-      await recoverYes(r, [...(both ? ['--slot', String(r.slot)] : []), ...(r.direction === 'rollback' ? ['--rollback'] : [])])
+      const done = await recoverYes(r, [...(both ? ['--slot', String(r.slot)] : []), ...(r.direction === 'rollback' ? ['--rollback'] : [])])
+      // the real run takes exactly the steps its dry run showed (the preview of the same direction)
+      const preview = previewed.find((p) => p.slot === r.slot && p.direction === r.direction)
+      if (preview || !rb) expect(done.steps, `steps of slot ${r.slot}`).toEqual(preview!.steps)
     }
     await expectHealthyWithOwners(runs)
     for (const r of runs) await expectKeysOn(r.owner, r.slot, r.seeded.snap, r.seeded.at)
@@ -335,6 +342,8 @@ describe('recover on a 3-primary cluster: every half-migrated state, orphaned ke
 
     const res = await recoverYes({slot, case: 'orphaned-keys', owner: A, direction: 'none'})
     expect(res.keysMoved).toBe(orphans.length)
+    expect(res.steps).toEqual((JSON.parse(dry.stdout) as {slots: RecoverSlotDoc[]}).slots[0]!.steps)
+    expect(res.steps.join('\n')).toMatch(/move \d+ key\(s\) from nodeC to nodeA \(MIGRATE after ASKING\)/)
     await expectHealthyWithOwners([{slot, owner: A}])
     await expectKeysOn(A, slot, snap, at)
   })
@@ -399,6 +408,61 @@ describe('recover on a 3-primary cluster: every half-migrated state, orphaned ke
     await expectKeysOn(B, slot, snap, at, 1)
     expect(String(await cl(B).call('GET', conflict))).toBe('value-on-source')
   })
+
+  // ---- rights --------------------------------------------------------------------------
+
+  it('a user who may not MIGRATE: recover names the right (exit 3) before any change', async () => {
+    const slot = 114
+    const {keys} = await seedSlot(A, slot, `p${slot}`)
+    const orphans = keys.filter((_, i) => i % 2 === 1)
+    await setSlot(cl(C), slot, 'IMPORTING', A.id)
+    await migrateKeys(cl(A), C.port, orphans)
+    await setSlot(cl(C), slot, 'STABLE')
+    for (const n of all()) await cl(n).call('ACL', 'SETUSER', 'nomigrate', 'reset', 'on', '>pw-nomigrate', '-@all', ...RESHARD_ACL.filter((r) => r !== '+migrate'))
+    try {
+      const nodesBefore = await clusterNodesOfAll(cluster)
+      const countsBefore = await slotCounts(slot)
+      const r = await runCli(['recover', '--yes', '--user', 'nomigrate'], {env: {...cluster.env, REDISCLI_AUTH: 'pw-nomigrate'}})
+      expect(r.code, explain(r, 'recover as a user without +migrate')).toBe(3)
+      expect(r.stderr).toMatch(/nodeC .*may not run MIGRATE.*grant \+migrate.*nothing was changed/)
+      expect(await clusterNodesOfAll(cluster)).toEqual(nodesBefore)
+      expect(await slotCounts(slot)).toEqual(countsBefore)
+    } finally {
+      for (const n of all()) await cl(n).call('ACL', 'DELUSER', 'nomigrate')
+    }
+    await recoverYes({slot, case: 'orphaned-keys', owner: A, direction: 'none'})
+    await expectHealthyWithOwners([{slot, owner: A}])
+  })
+
+  // ---- Ctrl-C ----------------------------------------------------------------------------
+
+  it('Ctrl-C stops after the step in flight and reports the slots left open as ranges (exit 5, never a kill); a second run finishes them', async () => {
+    const slots = Array.from({length: 400}, (_, i) => 1000 + i) // nodeA's, no keys
+    await cl(A).pipeline(slots.map((s) => ['cluster', 'SETSLOT', String(s), 'MIGRATING', B.id])).exec()
+    const live = spawnCli(['recover', '--yes', '--json', '--rollback'], {env: cluster.env, timeoutMs: 180_000})
+    await live.waitFor((e) => e.type === 'recover-slot', 120_000)
+    live.signal('SIGINT')
+    const r = await live.done
+    expect(r.signal, 'killed by the signal').toBeNull()
+    expect(r.code, explain(r, 'recover interrupted')).toBe(5)
+    const doc = JSON.parse(r.stdout) as {ok: boolean; slots: RecoverSlotDoc[]; error: {kind: string; message: string; open: Array<{slot: number; state: string}>}}
+    expect(doc.ok).toBe(false)
+    expect(doc.error.kind).toBe('interrupted')
+    // what it reports open is what is open: the slots it did not reach (the one in flight may have
+    // been closed by its last completed step)
+    const open = doc.error.open.map((o) => o.slot)
+    const marks = (await clusterNodes(cl(A))).find((l) => l.myself)!.migrating
+    expect(open).toEqual([...marks.keys()].sort((a, b) => a - b))
+    const notFixed = slots.filter((s) => !doc.slots.some((x) => x.slot === s && x.outcome === 'fixed'))
+    expect(open.length).toBeGreaterThan(0)
+    expect(open.every((s) => notFixed.includes(s))).toBe(true)
+    expect(notFixed.length - open.length).toBeLessThanOrEqual(1)
+    expect(doc.error.message).toMatch(new RegExp(`interrupted by SIGINT; slots left open: \\d+-1399 \\(\\d+ slots, migrating\\)`))
+    const again = await cli('recover', '--yes', '--json', '--rollback')
+    expect(again.code, explain(again, 'recover after the interruption')).toBe(0)
+    expect((JSON.parse(again.stdout) as {slots: RecoverSlotDoc[]}).slots.map((x) => x.slot)).toEqual(open)
+    await expectHealthyWithOwners(slots.filter((_, i) => i % 50 === 0).map((slot) => ({slot, owner: A})))
+  }, 300_000)
 
   // Last: while this fails (see the report) it leaves the slot unowned.
   it('unowned slot with keys on two primaries: the one holding most keys takes it and receives the others', async () => {
