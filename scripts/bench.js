@@ -7,6 +7,10 @@
 // and writes everything as JSON.
 //
 //   node scripts/bench.js [--short] [--repeats N] [--datasets a,b,...] [--json-out FILE]
+//   node scripts/bench.js --server PATH [--short] [--repeats N] [--datasets slots100,slots1000,scaleout]
+//
+// With --server: reshard's default mechanism vs --mechanism legacy vs the server's own tools on
+// that build (scripts/bench/server.js). Without: Redis from PATH, the legacy datasets below.
 //
 // Plain Node ESM; uses the built CLI (dist/, bin/run.js), redis-server and redis-cli from PATH.
 import {spawnSync} from 'node:child_process'
@@ -34,6 +38,13 @@ const USAGE = `usage: node scripts/bench.js [options]        (or: npm run bench 
   --repeats N           runs per tool per dataset, interleaved (default 3; 1 with --short)
   --datasets LIST       comma-separated, default all: ${ALL_DATASETS.join(',')}
   --json-out FILE       where to write the JSON results (default bench-results.json)
+  --server PATH         benchmark this server build (redis-server, valkey-server, kv-server):
+                        reshard default vs --mechanism legacy vs the server's own tools (the cli
+                        next to PATH: --cluster reshard/rebalance, and its atomic slot migration:
+                        Valkey 9 --cluster-use-atomic-slot-migration, Redis 8 CLUSTER MIGRATION
+                        IMPORT + STATUS); datasets slots100 (1M keys in 100 slots), slots1000
+                        (100k keys in 1000 slots), scaleout (12 primaries + 4 empty, 200k keys,
+                        rebalance); --repeats N rounds (default 3), --scaleout-rounds N (default 1)
   --help
 
 datasets (full size / --short size):
@@ -65,6 +76,8 @@ try {
       repeats: {type: 'string'},
       datasets: {type: 'string'},
       'json-out': {type: 'string', default: 'bench-results.json'},
+      server: {type: 'string'},
+      'scaleout-rounds': {type: 'string'},
       help: {type: 'boolean', short: 'h', default: false},
     },
     allowPositionals: false,
@@ -76,6 +89,26 @@ try {
 if (opts.help) {
   process.stdout.write(USAGE + '\n')
   process.exit(0)
+}
+if (opts.server) {
+  const {runServerBench, SERVER_DATASETS} = await import('./bench/server.js')
+  const rounds = opts.repeats !== undefined ? Number(opts.repeats) : undefined
+  if (rounds !== undefined && (!Number.isInteger(rounds) || rounds < 1 || rounds > 50)) {
+    process.stderr.write(`bench: --repeats must be a whole number from 1 to 50\n`)
+    process.exit(2)
+  }
+  const datasets = opts.datasets ? opts.datasets.split(',').map((s) => s.trim()).filter(Boolean) : undefined
+  const bad = (datasets ?? []).filter((d) => !SERVER_DATASETS.includes(d))
+  if (bad.length) {
+    process.stderr.write(`bench: unknown dataset "${bad[0]}" with --server (choose from ${SERVER_DATASETS.join(', ')})\n`)
+    process.exit(2)
+  }
+  const scaleoutRounds = opts['scaleout-rounds'] !== undefined ? Number(opts['scaleout-rounds']) : undefined
+  if (scaleoutRounds !== undefined && (!Number.isInteger(scaleoutRounds) || scaleoutRounds < 1 || scaleoutRounds > 50)) {
+    process.stderr.write(`bench: --scaleout-rounds must be a whole number from 1 to 50\n`)
+    process.exit(2)
+  }
+  process.exit(await runServerBench({server: opts.server, short: opts.short, rounds, scaleoutRounds, datasets, jsonOut: opts['json-out']}))
 }
 const SHORT = opts.short
 const REPEATS = opts.repeats !== undefined ? Number(opts.repeats) : SHORT ? 1 : 3

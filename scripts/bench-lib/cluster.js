@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import {Redis} from 'ioredis'
 import {findFreePortRange} from '../../dist/sandbox/ports.js'
 import {isSandboxProcess} from '../../dist/sandbox/process.js'
-import {SandboxPortBusyError, startSandbox, stopSandbox} from '../../dist/sandbox/sandbox.js'
+import {addEmptyPrimary, SandboxPortBusyError, startSandbox, stopSandbox} from '../../dist/sandbox/sandbox.js'
 import {seedKeys} from '../../dist/sandbox/seed.js'
 import {parseClusterNodes} from '../../dist/topology/cluster-nodes.js'
 
@@ -35,13 +35,13 @@ export async function stopAllClusters() {
 let counter = 0
 
 export class BenchCluster {
-  /** Start `primaries` primaries (no replicas), slots spread evenly, under `tmpRoot`. */
-  static async start({primaries, tmpRoot}) {
+  /** Start `primaries` primaries (no replicas), slots spread evenly, under `tmpRoot`; `redisServer`: the binary (default: PATH). */
+  static async start({primaries, tmpRoot, redisServer}) {
     let lastError
     for (let attempt = 0; attempt < 5; attempt++) {
       const port = await findFreePortRange(primaries + 4, {min: 20000, max: 50000})
       try {
-        const {state} = await startSandbox({primaries, replicas: 0, port, statePath: null, dir: join(tmpRoot, `cluster-${++counter}`)})
+        const {state} = await startSandbox({primaries, replicas: 0, port, redisServer, statePath: null, dir: join(tmpRoot, `cluster-${++counter}`)})
         const c = new BenchCluster(state)
         live.add(c)
         return c
@@ -58,6 +58,14 @@ export class BenchCluster {
     this.clients = new Map()
     /** Primaries in port order: [{port, id, address}] (index 0 owns the lowest slots). */
     this.nodes = state.nodes.map((n) => ({port: n.port, id: n.id, address: `${HOST}:${n.port}`, hostname: n.hostname}))
+  }
+
+  /** Start `k` more nodes and meet them in as empty primaries (no slots). */
+  async addEmptyPrimaries(k) {
+    for (let i = 0; i < k; i++) {
+      const {node} = await addEmptyPrimary(this.state, {statePath: null})
+      this.nodes.push({port: node.port, id: node.id, address: `${HOST}:${node.port}`, hostname: node.hostname})
+    }
   }
 
   get seed() {

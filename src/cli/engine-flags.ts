@@ -1,6 +1,7 @@
 // Flags shared by every command that moves slots (move, apply, rebalance, drain).
 import {Flags} from './oclif.js'
 import type {EngineOptions} from '../migration/options.js'
+import {assertMechanismLimits, type MechanismChoice} from '../migration/mechanism.js'
 
 export const engineFlags = {
   yes: Flags.boolean({char: 'y', description: 'do not ask for confirmation (required when stdin is not a terminal)'}),
@@ -12,7 +13,11 @@ export const engineFlags = {
   'migrate-timeout': Flags.integer({description: 'timeout of one MIGRATE in ms (default 5000; raised for large keys)', min: 1, helpGroup: 'ENGINE'}),
   'migration-timeout': Flags.integer({description: 'limit for the whole run and for a raised MIGRATE timeout, in ms (default 3600000)', min: 1, helpGroup: 'ENGINE'}),
   'batch-delay': Flags.integer({description: 'wait this many ms between batches (default 0)', min: 0, helpGroup: 'ENGINE'}),
-  'max-keys-per-second': Flags.integer({description: 'cap the rate of moved keys over all pairs', min: 1, helpGroup: 'ENGINE'}),
+  'max-keys-per-second': Flags.integer({
+    description: 'cap the rate of moved keys over all pairs; only the legacy mechanism can keep to it, so with it --mechanism auto moves every pair by legacy (--mechanism atomic refuses it)',
+    min: 1,
+    helpGroup: 'ENGINE',
+  }),
   mechanism: Flags.option({
     options: ['auto', 'atomic', 'legacy'] as const,
     description:
@@ -22,7 +27,9 @@ export const engineFlags = {
   parallel: Flags.integer({description: 'source->target pairs moved at once (default: disjoint pairs, at most 4)', min: 1, max: 64, helpGroup: 'ENGINE'}),
 }
 
+/** The engine flags as options; `--mechanism atomic --max-keys-per-second N` is a usage error (exit 2). */
 export function engineOptionsFrom(f: Record<string, unknown>): Partial<EngineOptions> {
+  assertMechanismLimits(f.mechanism as MechanismChoice | undefined, {maxKeysPerSecond: f['max-keys-per-second'] as number | undefined})
   const o: Partial<EngineOptions> = {
     replace: Boolean(f.replace),
     batchKeys: f['batch-size'] as number | undefined,

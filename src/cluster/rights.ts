@@ -84,20 +84,19 @@ export async function proveProbes(admin: RedisClusterAdmin, t: Topology, plan: R
       const n = nodeById(t, id)
       if (!n) return
       const c = await admin.pool.get(n.address)
-      for (const p of probes) {
-        try {
-          await within(c.call(p.args[0]!, ...p.args.slice(1)), timeoutMs, n.address)
-        } catch (e) {
-          const m = (e as Error).message ?? ''
-          if (!isCommandRefusal(m)) continue
-          const base = permissionError(n.address, m)
-          throw new PreconditionError(
-            'permission',
-            `${nameOf(t, id)} (${n.address}): the user may not run ${p.args[0] === 'CLUSTER' ? `CLUSTER ${p.args[1]}` : p.args[0]}, needed to ${p.why} (grant ${p.right}); nothing was changed`,
-            base.hint,
-            {right: p.right, node: n.address},
-          )
-        }
+      // all probes of a node at once (one round trip, not one per probe: ~0.3 s of a move's
+      // preflight on a busy machine); the first refusal in probe order is reported, as before
+      const errors = await Promise.all(probes.map((p) => within(c.call(p.args[0]!, ...p.args.slice(1)), timeoutMs, n.address).then(() => undefined, (e: unknown) => e as Error)))
+      for (const [i, p] of probes.entries()) {
+        const m = errors[i]?.message ?? ''
+        if (!isCommandRefusal(m)) continue
+        const base = permissionError(n.address, m)
+        throw new PreconditionError(
+          'permission',
+          `${nameOf(t, id)} (${n.address}): the user may not run ${p.args[0] === 'CLUSTER' ? `CLUSTER ${p.args[1]}` : p.args[0]}, needed to ${p.why} (grant ${p.right}); nothing was changed`,
+          base.hint,
+          {right: p.right, node: n.address},
+        )
       }
     }),
   )

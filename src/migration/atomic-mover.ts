@@ -25,10 +25,28 @@ export interface AtomicCtx {
   fromLabel: string
   toLabel: string
   flavour: AsmFlavour
-  /** Poll interval in ms (default 100, as the servers' own cli). */
+  /** Poll interval in ms while the snapshot is copied (default POLL_MS); see pollDelay. */
   pollMs?: number
   /** The run's ledger (the mover registers its slots when they are not yet); its own when absent. */
   ledger?: SlotLedger
+}
+
+/** Poll interval while the snapshot is copied (valkey-cli polls every 100 ms). */
+export const POLL_MS = 50
+/** Poll interval in the first second (a small task ends within it) and near the end. */
+const FAST_POLL_MS = 20
+const FAST_START_MS = 1000
+
+/**
+ * PURE. How long to wait before the next poll. The run ends when a poll sees the task end, so
+ * each poll interval costs half of it on average: poll fast while a small task may end any
+ * moment (the first second) and once the snapshot is across (streaming / handover: milliseconds
+ * from the end); in between, while the snapshot is copied, every `base` ms. A poll is one
+ * status command to one node.
+ */
+export function pollDelay(base: number, elapsedMs: number, phase: string | undefined): number {
+  if (phase === 'streaming' || phase === 'finalizing' || elapsedMs < FAST_START_MS) return Math.min(base, FAST_POLL_MS)
+  return base
 }
 
 /** A Redis import that failed this often is failed for us (it would retry forever). */
@@ -133,10 +151,12 @@ export class AtomicMover implements PairStrategy {
    */
   private async watch(h: AsmHandle): Promise<AsmTask | undefined> {
     const {stop, flavour} = this.ctx
-    const pollMs = this.ctx.pollMs ?? 100
+    const pollMs = this.ctx.pollMs ?? POLL_MS
     let cancelledAt: number | undefined
     let failure: AsmTask | undefined
-    const listedBy = Date.now() + SETTLE_MS
+    const startedAt = Date.now()
+    const listedBy = startedAt + SETTLE_MS
+    let phase: string | undefined
     for (;;) {
       if (stop.hard && cancelledAt === undefined) {
         cancelledAt = Date.now()
@@ -146,7 +166,7 @@ export class AtomicMover implements PairStrategy {
       if (!task) {
         if (Date.now() > listedBy) return undefined
       } else {
-        const phase = phaseOf(flavour, task.state)
+        phase = phaseOf(flavour, task.state)
         if (phase === 'success' || phase === 'failed' || phase === 'cancelled') return failure && phase === 'cancelled' ? {...task, error: failure.error || task.error} : task
         if (phase === 'retrying' && !failure && task.retries >= MAX_IMPORT_RETRIES) {
           failure = task
@@ -160,7 +180,7 @@ export class AtomicMover implements PairStrategy {
       if (cancelledAt !== undefined && Date.now() - cancelledAt > SETTLE_MS) {
         throw new AsmError(`the atomic slot migration was cancelled but is still running after ${SETTLE_MS / 1000} s (state ${task?.state ?? 'unknown'})`, 'run `reshard status` to see it, and `reshard recover` to cancel it again')
       }
-      await sleep(pollMs)
+      await sleep(cancelledAt === undefined ? pollDelay(pollMs, Date.now() - startedAt, phase) : pollMs)
     }
   }
 
@@ -213,7 +233,8 @@ export class AtomicMover implements PairStrategy {
           this.end('failed', `the server reported success, but the source still holds ${left} key(s) of the slots`)
           throw new AsmError(`atomic slot migration finished, but ${this.ctx.fromLabel} still holds ${left} key(s) of the moved slots`, 'run `reshard check` and `reshard recover`')
         }
-        await sleep(100)
+        // the source trims its copy right after the handover: look again soon
+        await sleep(FAST_POLL_MS)
       }
       await this.progress(true)
       const before = this.slots.reduce((a, s) => a + this.total(s), 0)

@@ -70,9 +70,9 @@ export async function runMoves(i: RunMovesInput): Promise<{result: RunResult; do
   const counts = await countSlotKeys(session.admin, todo)
   const todoWithKeys = todo.map((m) => ({...m, keys: counts.get(m.slot) ?? m.keys ?? 0}))
   // before any change: `--mechanism atomic` on a pair that cannot is exit 3 here
-  const mechanisms = await chooseMechanisms(session.admin, t, groupPairs(todoWithKeys), i.mechanism ?? 'auto')
+  const mechanisms = await chooseMechanisms(session.admin, t, groupPairs(todoWithKeys), i.mechanism ?? 'auto', {maxKeysPerSecond: i.engine?.maxKeysPerSecond})
   for (const m of mechanisms.values()) {
-    if (m.reason && /recover/.test(m.reason)) bus.emit({type: 'warning', message: `${nameOf(t, m.from)} -> ${nameOf(t, m.to)} moves by legacy: ${m.reason}`})
+    if (m.warn) bus.emit({type: 'warning', message: `${nameOf(t, m.from)} -> ${nameOf(t, m.to)} moves by legacy: ${m.reason}`})
   }
   if (i.confirm && todoWithKeys.length > 0) {
     const yes = await i.confirm(previewOf(t, todoWithKeys, skipped))
