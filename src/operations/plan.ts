@@ -1,8 +1,9 @@
 // Making a plan from the live cluster: resolve the names an operator typed into node ids, read
 // the key count of every slot (CLUSTER COUNTKEYSINSLOT on its owner), and call the pure planner.
-// Shared by `plan rebalance|drain|move`, `rebalance`, `drain` and the wizard. Prints nothing.
+// Shared by `plan rebalance|drain|move`, `move`, `rebalance`, `drain`, `remove-node` and the
+// wizard: every command that moves slots runs a Plan made here. Prints nothing.
 import {writeFile} from 'node:fs/promises'
-import type {ClusterAdmin} from '../cluster/cluster-admin.js'
+import type {ClusterAdmin, ClusterReader} from '../cluster/cluster-admin.js'
 import type {ConnectionOptions} from '../cluster/connection.js'
 import {PreconditionError, UsageError} from '../errors.js'
 import {assertNoOpenSlots} from '../migration/preflight.js'
@@ -46,7 +47,7 @@ const COUNT_CHUNK = 2048
  * Keys in every slot, read on the slot's owner (16384 entries; 0 for a slot nobody owns).
  * Owners are asked in parallel, each with pipelined COUNTKEYSINSLOT.
  */
-export async function readSlotKeys(admin: ClusterAdmin, t: Topology): Promise<number[]> {
+export async function readSlotKeys(admin: Pick<ClusterReader, 'countKeys'>, t: Topology): Promise<number[]> {
   const out = new Array<number>(SLOT_COUNT).fill(0)
   const byOwner = new Map<string, number[]>()
   for (let s = 0; s < SLOT_COUNT; s++) {
@@ -89,7 +90,7 @@ export function parseWeights(t: Topology, values: readonly string[] | undefined)
 }
 
 /** Resolve the goal's names and make the plan. Reads key counts unless `slotKeys` is given. */
-export async function makePlan(admin: ClusterAdmin, t: Topology, goal: PlanGoal, o: {slotKeys?: number[]} = {}): Promise<Plan> {
+export async function makePlan(admin: Pick<ClusterReader, 'countKeys'>, t: Topology, goal: PlanGoal, o: {slotKeys?: number[]} = {}): Promise<Plan> {
   // Resolve names first: a typo is a usage error before anything is read.
   const resolved = resolveGoal(t, goal)
   if (goal.kind !== 'move') assertNoOpenSlots(t, `plan a ${goal.kind}`)
@@ -101,7 +102,7 @@ export async function makePlan(admin: ClusterAdmin, t: Topology, goal: PlanGoal,
 export async function planFromCluster(conn: ConnectionOptions, goal: PlanGoal, mechanism: MechanismChoice = 'auto'): Promise<Plan> {
   const session = await openSession(conn)
   try {
-    const plan = await makePlan(session.real, session.topology, goal)
+    const plan = await makePlan(session.reader, session.topology, goal)
     return await withMechanism(session.admin, session.topology, plan, mechanism)
   } finally {
     await session.close()
