@@ -53,7 +53,10 @@ export abstract class MoverCommand<T extends typeof Command> extends BaseCommand
     }
   }
 
-  /** Run a plan with the right reporter, Ctrl-C handling and result document. */
+  /**
+   * Run a plan with the right reporter, Ctrl-C handling and result document. (Over 60 lines:
+   * the signal handler shares the run's state - interrupts, finished, the pairs' mechanisms.)
+   */
   protected async executePlan(session: Session, plan: Plan, resumeCommand: string, o: PlanRunOptions = {}): Promise<MoveRunDocument> {
     const f = this.moverFlags
     const bus = session.bus
@@ -114,19 +117,7 @@ export abstract class MoverCommand<T extends typeof Command> extends BaseCommand
       })
       return document
     } catch (e) {
-      if (e instanceof LeftOpenError && stop.hard) {
-        // keep the run document (per-move outcomes) and say why it stopped: a signal or the timeout
-        const kind = /exceeded --migration-timeout/.test(stop.reason ?? '') ? 'timeout' : 'interrupted'
-        const document = e.document
-        if (e.open.length === 0) {
-          // Nothing left open (an atomic task cancelled and rolled back, or nothing had started):
-          // not exit 5, which means "slots left open".
-          const code = kind === 'timeout' ? EXIT.PRECONDITION : EXIT.INTERRUPTED_PROMPT
-          throw new ReshardError(kind, `${stop.reason ?? 'interrupted'}; nothing is left open (unfinished slots stay with their source)`, code, `re-run \`${resumeCommand}\` to finish the remaining moves`).withDocument(document)
-        }
-        throw new LeftOpenError(kind, stop.reason ?? 'interrupted', e.open, resumeCommand).withDocument(document)
-      }
-      throw e
+      throw e instanceof LeftOpenError && stop.hard ? stoppedError(e, stop, resumeCommand) : e
     } finally {
       offStart()
       reporter.stop()
@@ -150,4 +141,18 @@ export function stoppingMessage(atomicPairs: number, legacyPairs: number): strin
 /** Next step of a stale plan the command made itself: the cluster changed, so plan again by re-running it. */
 export function staleHint(command: string): string {
   return `the cluster changed after the plan was made: re-run \`${command}\` to plan again`
+}
+
+/**
+ * A run stopped by a signal or by --migration-timeout: keep the run document (per-move outcomes)
+ * and say why it stopped. Nothing left open (an atomic task cancelled and rolled back, or nothing
+ * had started) is not exit 5, which means "slots left open".
+ */
+function stoppedError(e: LeftOpenError, stop: StopControl, resumeCommand: string): ReshardError {
+  const kind = /exceeded --migration-timeout/.test(stop.reason ?? '') ? 'timeout' : 'interrupted'
+  if (e.open.length === 0) {
+    const code = kind === 'timeout' ? EXIT.PRECONDITION : EXIT.INTERRUPTED_PROMPT
+    return new ReshardError(kind, `${stop.reason ?? 'interrupted'}; nothing is left open (unfinished slots stay with their source)`, code, `re-run \`${resumeCommand}\` to finish the remaining moves`).withDocument(e.document)
+  }
+  return new LeftOpenError(kind, stop.reason ?? 'interrupted', e.open, resumeCommand).withDocument(e.document)
 }

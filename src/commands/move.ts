@@ -44,12 +44,13 @@ ${EXIT_CODE_HELP}`
     this.onCleanup(() => session.close())
     const from = this.flags.from
     if (count !== undefined) {
-      const {plan, picked} = await planCount(session.reader, session.topology, {count, to, from: from ?? 'all'})
+      const {plan, picked} = await planCount(session.reader, session.topology, {count, to, from: from ?? 'all'}, {keys: false})
       if (!this.json) this.log(renderPicked(picked, nameOf(session.topology, String(plan.options.to))))
       const resume = `reshard move ${picked.slots} --to ${to} --yes`
       return {...(await this.executePlan(session, plan, resume, {staleHint: staleHint(resume)})), picked}
     }
-    const plan = await makePlan(session.reader, session.topology, {kind: 'move', slots: parseSlots(slotsText!), to, from})
+    // the run counts the keys of its own slots: no need to read every slot's count for the plan
+    const plan = await makePlan(session.reader, session.topology, {kind: 'move', slots: parseSlots(slotsText!), to, from}, {keys: false})
     const resume = `reshard move ${slotsText} --to ${to}${from ? ` --from ${from}` : ''} --yes`
     const doc = await this.executePlan(session, plan, resume, {staleHint: staleHint(resume)})
     if (!this.json && doc.moved.length === 0 && doc.skipped.length > 0) {

@@ -99,7 +99,7 @@ ${EXIT_CODE_HELP}`
       const from = await q.askNode('Move slots from which primary?', choices.filter((c) => c.slots > 0))
       const to = await q.askNode('To which primary?', choices, [from])
       const slots = await this.askSlots(session, from)
-      plan = await makePlan(session.reader, t, {kind: 'move', slots, to, from})
+      plan = await makePlan(session.reader, t, {kind: 'move', slots, to, from}, {keys: false})
       this.equivalent = `reshard move ${formatSlots(slots)} --from ${nameOf(t, from)} --to ${nameOf(t, to)} --yes`
     } else if (task === 'rebalance') {
       const threshold = await q.askThreshold()

@@ -71,9 +71,9 @@ export async function countMoves(reader: Pick<ClusterReader, 'countKeys'>, t: To
 }
 
 /** `--count`: pick the slots, then the same plan as `move SLOTS --to NODE` (each from its owner). */
-export async function planCount(reader: Pick<ClusterReader, 'countKeys'>, t: Topology, goal: CountGoal): Promise<{plan: Plan; picked: PickedDocument}> {
+export async function planCount(reader: Pick<ClusterReader, 'countKeys'>, t: Topology, goal: CountGoal, o: {keys?: boolean} = {}): Promise<{plan: Plan; picked: PickedDocument}> {
   const {moves, keys} = await countMoves(reader, t, goal)
-  const plan = await makePlan(reader, t, {kind: 'move', slots: moves.map((m) => m.slot), to: goal.to})
+  const plan = await makePlan(reader, t, {kind: 'move', slots: moves.map((m) => m.slot), to: goal.to}, o)
   return {plan, picked: pickedDocument(t, moves, keys)}
 }
 

@@ -89,11 +89,15 @@ export function parseWeights(t: Topology, values: readonly string[] | undefined)
   return out
 }
 
-/** Resolve the goal's names and make the plan. Reads key counts unless `slotKeys` is given. */
-export async function makePlan(admin: Pick<ClusterReader, 'countKeys'>, t: Topology, goal: PlanGoal, o: {slotKeys?: number[]} = {}): Promise<Plan> {
+/**
+ * Resolve the goal's names and make the plan. Reads key counts unless `slotKeys` is given, or
+ * `keys: false` says a move plan needs none (`move` runs it at once; the run counts its slots).
+ */
+export async function makePlan(admin: Pick<ClusterReader, 'countKeys'>, t: Topology, goal: PlanGoal, o: {slotKeys?: number[]; keys?: boolean} = {}): Promise<Plan> {
   // Resolve names first: a typo is a usage error before anything is read.
   const resolved = resolveGoal(t, goal)
   if (goal.kind !== 'move') assertNoOpenSlots(t, `plan a ${goal.kind}`)
+  if (goal.kind === 'move' && o.keys === false) return resolved(undefined)
   const slotKeys = o.slotKeys ?? (await readSlotKeys(admin, t))
   return resolved(slotKeys)
 }
@@ -142,7 +146,7 @@ function primaryNamed(t: Topology, name: string, what: string): TopoNode {
 }
 
 /** Name resolution, split from key reading so errors come before any I/O. */
-function resolveGoal(t: Topology, goal: PlanGoal): (slotKeys: number[]) => Plan {
+function resolveGoal(t: Topology, goal: PlanGoal): (slotKeys: number[] | undefined) => Plan {
   switch (goal.kind) {
     case 'rebalance': {
       const weights = parseWeights(t, goal.weights)

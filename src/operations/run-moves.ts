@@ -62,13 +62,17 @@ export function previewOf(todo: MoveSpec[], skipped: MovePreview['skipped']): Mo
   return {todo, skipped, keys: todo.reduce((a, m) => a + (m.keys ?? 0), 0), pairs: [...pairs.values()]}
 }
 
-/** Warnings about the pairs' mechanisms: legacy until `recover`, or not what the plan recorded. */
-export function mechanismWarnings(t: Topology, chosen: Iterable<PairMechanism>, plan: Plan): string[] {
+/**
+ * Warnings about the pairs' mechanisms: legacy until `recover`, or not what the plan recorded
+ * (when the run asks what the plan asked; an explicit --mechanism is no surprise).
+ */
+export function mechanismWarnings(t: Topology, chosen: Iterable<PairMechanism>, plan: Plan, requested: MechanismChoice): string[] {
   const out: string[] = []
+  const recordedPairs = plan.mechanism?.requested === requested ? plan.mechanism.pairs : []
   for (const m of chosen) {
     const pair = `${nameOf(t, m.from)} -> ${nameOf(t, m.to)}`
     if (m.reason && /recover/.test(m.reason)) out.push(`${pair} moves by legacy: ${m.reason}`)
-    const recorded = plan.mechanism?.pairs.find((p) => p.from === m.from && p.to === m.to)
+    const recorded = recordedPairs.find((p) => p.from === m.from && p.to === m.to)
     if (recorded && recorded.mechanism !== m.mechanism) {
       out.push(`${pair} moves by ${m.mechanism}, but the plan recorded ${recorded.mechanism}${m.reason ? ` (${m.reason})` : ''}: the nodes changed since the plan was made`)
     }
@@ -94,7 +98,7 @@ export async function runMoves(i: RunMovesInput): Promise<{result: RunResult; do
   const todoWithKeys = todo.map((m) => ({...m, keys: counts.get(m.slot) ?? m.keys ?? 0}))
   // before any change: `--mechanism atomic` on a pair that cannot is exit 3 here
   const mechanisms = await chooseMechanisms(session.admin, t, groupPairs(todoWithKeys), i.mechanism ?? 'auto')
-  for (const message of mechanismWarnings(t, mechanisms.values(), i.plan)) bus.emit({type: 'warning', message})
+  for (const message of mechanismWarnings(t, mechanisms.values(), i.plan, i.mechanism ?? 'auto')) bus.emit({type: 'warning', message})
   if (i.confirm && todoWithKeys.length > 0) {
     const yes = await i.confirm(previewOf(todoWithKeys, skipped))
     if (!yes) throw new AbortedError('nothing was changed')

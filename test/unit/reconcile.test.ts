@@ -166,13 +166,14 @@ describe('mechanism warnings', () => {
   const plan = {...planMove(base, [1], B), mechanism: {requested: 'auto' as const, pairs: [{from: A, to: B, mechanism: 'atomic' as const}]}}
 
   it('warns when a pair moves by another mechanism than the plan recorded', () => {
-    const w = mechanismWarnings(base, [{from: A, to: B, mechanism: 'legacy', reason: 'nodeB offers no atomic slot migration'}], plan)
+    const w = mechanismWarnings(base, [{from: A, to: B, mechanism: 'legacy', reason: 'nodeB offers no atomic slot migration'}], plan, 'auto')
     expect(w).toEqual(['nodeA -> nodeB moves by legacy, but the plan recorded atomic (nodeB offers no atomic slot migration): the nodes changed since the plan was made'])
   })
 
-  it('is quiet when the mechanism is the recorded one, or the plan recorded none', () => {
-    expect(mechanismWarnings(base, [{from: A, to: B, mechanism: 'atomic'}], plan)).toEqual([])
-    expect(mechanismWarnings(base, [{from: A, to: B, mechanism: 'legacy'}], planMove(base, [1], B))).toEqual([])
+  it('is quiet when the mechanism is the recorded one, the plan recorded none, or --mechanism overrides it', () => {
+    expect(mechanismWarnings(base, [{from: A, to: B, mechanism: 'atomic'}], plan, 'auto')).toEqual([])
+    expect(mechanismWarnings(base, [{from: A, to: B, mechanism: 'legacy'}], planMove(base, [1], B), 'auto')).toEqual([])
+    expect(mechanismWarnings(base, [{from: A, to: B, mechanism: 'legacy'}], plan, 'legacy')).toEqual([])
   })
 })
 
