@@ -25,6 +25,8 @@ export interface PlanRunOptions {
   staleHint?: string
   /** Slots the command already told the operator are done. */
   doneReported?: ReadonlySet<number>
+  /** List the slots the move plan skipped (the target owns them) as skipped: `move`, the wizard. */
+  listAlreadyOwned?: boolean
 }
 
 /** After a second Ctrl-C, how long a SETSLOT round in progress may take before we exit anyway. */
@@ -114,6 +116,7 @@ export abstract class MoverCommand<T extends typeof Command> extends BaseCommand
         mechanism: f.mechanism ?? this.planMechanism,
         staleHint: o.staleHint,
         doneReported: o.doneReported,
+        listAlreadyOwned: o.listAlreadyOwned,
       })
       return document
     } catch (e) {

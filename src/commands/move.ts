@@ -47,12 +47,12 @@ ${EXIT_CODE_HELP}`
       const {plan, picked} = await planCount(session.reader, session.topology, {count, to, from: from ?? 'all'}, {keys: false})
       if (!this.json) this.log(renderPicked(picked, nameOf(session.topology, String(plan.options.to))))
       const resume = `reshard move ${picked.slots} --to ${to} --yes`
-      return {...(await this.executePlan(session, plan, resume, {staleHint: staleHint(resume)})), picked}
+      return {...(await this.executePlan(session, plan, resume, {staleHint: staleHint(resume), listAlreadyOwned: true})), picked}
     }
     // the run counts the keys of its own slots: no need to read every slot's count for the plan
     const plan = await makePlan(session.reader, session.topology, {kind: 'move', slots: parseSlots(slotsText!), to, from}, {keys: false})
     const resume = `reshard move ${slotsText} --to ${to}${from ? ` --from ${from}` : ''} --yes`
-    const doc = await this.executePlan(session, plan, resume, {staleHint: staleHint(resume)})
+    const doc = await this.executePlan(session, plan, resume, {staleHint: staleHint(resume), listAlreadyOwned: true})
     if (!this.json && doc.moved.length === 0 && doc.skipped.length > 0) {
       this.log(paint.dim(`nothing to do: ${doc.skipped.length} slot(s) already owned by the target`))
     }

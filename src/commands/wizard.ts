@@ -114,7 +114,7 @@ ${EXIT_CODE_HELP}`
       plan = await makePlan(session.reader, t, {kind: 'drain', node})
       this.equivalent = `reshard drain ${nameOf(t, node)} --yes`
     }
-    const doc: MoveRunDocument = await this.executePlan(session, plan, this.equivalent, {staleHint: staleHint(this.equivalent)})
+    const doc: MoveRunDocument = await this.executePlan(session, plan, this.equivalent, {staleHint: staleHint(this.equivalent), listAlreadyOwned: true})
     this.log('')
     this.log(paint.green(`Moved ${doc.moved.filter((m) => m.outcome === 'done').length} slot(s) and ${doc.keys} keys in ${(doc.ms / 1000).toFixed(2)} s (${doc.keysPerSecond} keys/s).`))
     this.log(`Next time, without the wizard: ${paint.bold(this.equivalent)}`)

@@ -36,6 +36,8 @@ export interface RunMovesInput {
   staleHint?: string
   /** Slots whose "already done" the caller has told the operator: no slot-skipped event for them. */
   doneReported?: ReadonlySet<number>
+  /** List the slots a move plan skipped (the target owns them) as skipped, like done moves (`move`). */
+  listAlreadyOwned?: boolean
 }
 
 export interface MoveRunDocument {
@@ -90,8 +92,8 @@ export async function runMoves(i: RunMovesInput): Promise<{result: RunResult; do
   const t = await takeLease(session, i.resumeCommand ?? 'reshard move')
   const now = reconcile(i.plan, t)
   assertClusterReady(t, now.todo)
-  const {todo, done} = assertReconciled(now, i.staleHint)
-  const skipped = done.map((m) => ({...m, reason: DONE_REASON}))
+  const {todo, done, alreadyOwned} = assertReconciled(now, i.staleHint)
+  const skipped = [...done, ...(i.listAlreadyOwned ? alreadyOwned : [])].map((m) => ({...m, reason: DONE_REASON}))
   // every command the run will send, on the node it goes to, before the first change
   await session.proveRights(t, todo)
   const counts = await countSlotKeys(session.admin, todo)

@@ -34,6 +34,8 @@ export interface Reconciled {
   todo: ClassifiedMove[]
   /** Moves whose target already owns the slot with no mark left on it. */
   done: MoveSpec[]
+  /** Slots a `move` plan skipped (the target owned them) that it still owns, with no mark left. */
+  alreadyOwned: MoveSpec[]
   /** Why the plan does not fit the cluster (one line each); empty when it fits. */
   stale: string[]
   /** The first slot another migration holds (a mark that is not this move's), if any. */
@@ -80,7 +82,7 @@ function marksBySlot(t: Topology): Map<number, OpenSlotMark[]> {
  * The moves against the cluster, slot by slot (nodes are assumed to exist: see reconcile).
  * Moves whose slot is owned by a third node (or by none) come back in `elsewhere`.
  */
-export function reconcileMoves(t: Topology, moves: readonly MoveSpec[]): Omit<Reconciled, 'stale'> & {elsewhere: Array<MoveSpec & {owner: string | null}>} {
+export function reconcileMoves(t: Topology, moves: readonly MoveSpec[]): Omit<Reconciled, 'stale' | 'alreadyOwned'> & {elsewhere: Array<MoveSpec & {owner: string | null}>} {
   const marks = marksBySlot(t)
   const todo: ClassifiedMove[] = []
   const done: MoveSpec[] = []
@@ -140,7 +142,7 @@ export function reconcile(plan: Plan, t: Topology): Reconciled {
   if (planIds.size > 0 && ![...planIds].some((id) => live.has(id))) {
     stale.push(`the plan was made for another cluster: none of its nodes is in this one (plan cluster ${plan.cluster.id}, this cluster ${t.clusterId})`)
     for (const n of plan.cluster.nodes) stale.push(`node ${n.id.slice(0, 8)} (${n.hostname ? `${n.hostname}, ` : ''}${n.address}) is not in this cluster`)
-    return {todo: [], done: [], stale}
+    return {todo: [], done: [], alreadyOwned: [], stale}
   }
   const elsewhereId = plan.cluster.id !== t.clusterId ? ` (the plan was made for cluster ${plan.cluster.id}, this is ${t.clusterId})` : ''
   for (const id of [...uses.keys()].filter((x) => !live.has(x)).sort()) {
@@ -152,6 +154,9 @@ export function reconcile(plan: Plan, t: Topology): Reconciled {
     .filter((m) => live.has(m.from) && live.has(m.to))
     .map((m) => (m.keys === undefined ? {slot: m.slot, from: m.from, to: m.to} : {slot: m.slot, from: m.from, to: m.to, keys: m.keys}))
   const r = reconcileMoves(t, [...specs, ...skippedAsMoves(plan, t)])
+  const skippedSlots = new Set((plan.skipped ?? []).map((x) => x.slot))
+  const done = r.done.filter((m) => !skippedSlots.has(m.slot))
+  const alreadyOwned = r.done.filter((m) => skippedSlots.has(m.slot))
   const groups = new Map<string, {from: string; to: string; owner: string | null; slots: number[]}>()
   for (const m of r.elsewhere) {
     const k = `${m.from}>${m.to}>${m.owner ?? ''}`
@@ -164,7 +169,8 @@ export function reconcile(plan: Plan, t: Topology): Reconciled {
     const now = g.owner === null ? 'now owned by no node (uncovered)' : `now owned by ${name(g.owner)}`
     stale.push(`${what}: planned ${name(g.from)} -> ${name(g.to)}, ${now}`)
   }
-  return r.conflict ? {todo: r.todo, done: r.done, stale, conflict: r.conflict} : {todo: r.todo, done: r.done, stale}
+  const out: Reconciled = {todo: r.todo, done, alreadyOwned, stale}
+  return r.conflict ? {...out, conflict: r.conflict} : out
 }
 
 /**
