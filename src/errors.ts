@@ -35,6 +35,10 @@ export class ReshardError extends Error {
   /** Machine-readable error kind for --json documents. */
   readonly kind: string
   readonly details?: Record<string, unknown>
+  /** What the run did before it failed (per-move outcomes): the --json document carries it. */
+  document?: object
+  /** The command already printed its result (a verdict like `check`): only the exit code is left. */
+  silent = false
 
   constructor(kind: string, message: string, exitCode: number, hint?: string, details?: Record<string, unknown>) {
     super(message)
@@ -43,6 +47,18 @@ export class ReshardError extends Error {
     this.exitCode = exitCode
     this.hint = hint
     this.details = details
+  }
+
+  /** This error, carrying the run's document (see `document`). */
+  withDocument(document: object | undefined): this {
+    this.document = document
+    return this
+  }
+
+  /** This error, marked as already reported (see `silent`). */
+  asSilent(): this {
+    this.silent = true
+    return this
   }
 
   toJSON(): Record<string, unknown> {
@@ -105,8 +121,8 @@ export class AuthError extends PreconditionError {
 }
 
 export class StalePlanError extends ReshardError {
-  constructor(message: string, differences: string[]) {
-    super('stale_plan', message, EXIT.STALE_PLAN, 'make a new plan with `reshard plan ...` and review it', {differences})
+  constructor(message: string, differences: string[], hint = 'make a new plan with `reshard plan ...` and review it') {
+    super('stale_plan', message, EXIT.STALE_PLAN, hint, {differences})
   }
 }
 

@@ -10,6 +10,9 @@ import {closestWord} from './suggest.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 
+/** The flags every command has, typed without knowing the command. */
+type ConnectionFlagValues = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags']>
+
 export abstract class BaseCommand<T extends typeof Command> extends Command {
   static override enableJsonFlag = true
 
@@ -65,16 +68,16 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   /** Connection options from flags, env and the sandbox state. */
   protected async connection(): Promise<ConnectionOptions> {
-    const f = this.flags as unknown as Record<string, unknown>
+    const f: ConnectionFlagValues = this.flags
     const conn = await resolveConnection({
-      cluster: f.cluster as string[] | undefined,
-      user: f.user as string | undefined,
+      cluster: f.cluster,
+      user: f.user,
       askpass: Boolean(f.askpass),
       tls: Boolean(f.tls),
-      cacert: f.cacert as string | undefined,
-      cert: f.cert as string | undefined,
-      key: f.key as string | undefined,
-      timeout: parseTimeout(f.timeout as string | undefined),
+      cacert: f.cacert,
+      cert: f.cert,
+      key: f.key,
+      timeout: parseTimeout(f.timeout),
     })
     if (conn.password) {
       this.secrets.push(conn.password)
@@ -112,7 +115,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
    * Writes a typed error the way `catch` does (one line and hint, or the --json document), at
    * once and synchronously: for a run that must exit now (a second Ctrl-C).
    */
-  protected printFailureNow(err: ReshardError, document?: Record<string, unknown>): void {
+  protected printFailureNow(err: ReshardError, document?: object): void {
     if (this.jsonEnabled()) {
       const body = JSON.parse(redact(JSON.stringify(err.toJSON()), this.secrets)) as Record<string, unknown>
       const doc = document ? {...(JSON.parse(redact(JSON.stringify(document), this.secrets)) as Record<string, unknown>), ok: false, error: body} : {ok: false, error: body}
@@ -126,7 +129,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
     // oclif's own exits (help, version) and parse errors keep their behaviour: parse errors are usage errors.
     if (err instanceof Errors.ExitError) throw err
-    if ((err as {silent?: boolean}).silent && err instanceof ReshardError) {
+    if (err instanceof ReshardError && err.silent) {
       process.exitCode = err.exitCode
       throw new Errors.ExitError(err.exitCode)
     }
@@ -153,7 +156,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
           ? JSON.parse(redact(JSON.stringify(err.toJSON()), this.secrets))
           : {kind: isParse ? 'usage' : 'unexpected', message, exitCode: code}
       // a run that failed still reports what it did (per-move outcomes)
-      const document = (err as {document?: Record<string, unknown>}).document
+      const document = err instanceof ReshardError ? err.document : undefined
       this.logJson(document ? {...JSON.parse(redact(JSON.stringify(document), this.secrets)), ok: false, error: body} : {ok: false, error: body})
     } else if (err instanceof ReshardError && err.kind === 'aborted') {
       // the operator said no: that is an answer, not an error

@@ -1,18 +1,33 @@
-// What move, apply, rebalance and drain share: confirmation, reporters, Ctrl-C handling, and
-// turning a run into a result document and an exit code.
+// What every command that moves slots shares (move, apply, rebalance, drain, remove-node, the
+// wizard): confirmation, reporters, Ctrl-C handling, and running a Plan through the one path
+// (operations/run-moves.ts) into a result document and an exit code.
 import type {Command} from '@oclif/core/command'
+import type {Interfaces} from '@oclif/core'
 import {AbortedError, EXIT, LeftOpenError, ReshardError, UsageError} from '../errors.js'
 import {trackOpenSlots} from '../migration/open-tracker.js'
 import {StopControl} from '../migration/stop-control.js'
 import type {MechanismChoice} from '../migration/mechanism.js'
 import {runMoves, type MovePreview, type MoveRunDocument} from '../operations/run-moves.js'
 import type {Session} from '../operations/session.js'
-import type {MoveSpec} from '../migration/preflight.js'
+import type {Plan} from '../planner/index.js'
 import {paint} from '../output/colour.js'
 import {nameOf} from '../topology/topology.js'
 import {attachReporter, chooseReporterMode} from '../output/progress.js'
 import {BaseCommand} from './base-command.js'
-import {engineOptionsFrom} from './engine-flags.js'
+import {engineOptionsFrom, type engineFlags} from './engine-flags.js'
+
+/** The flags a mover may have (each command picks from engineFlags), typed for the shared code. */
+export type MoverFlagValues = Partial<Interfaces.InferredFlags<typeof engineFlags>> & {quiet?: boolean}
+
+/** How the run treats a plan it did not make just now (apply) or made itself. */
+export interface PlanRunOptions {
+  /** Next step of a stale-plan error (default: make a new plan). */
+  staleHint?: string
+  /** Slots the command already told the operator are done. */
+  doneReported?: ReadonlySet<number>
+  /** List the slots the move plan skipped (the target owns them) as skipped: `move`, the wizard. */
+  listAlreadyOwned?: boolean
+}
 
 /** After a second Ctrl-C, how long a SETSLOT round in progress may take before we exit anyway. */
 const GRACE_MS = 1000
@@ -21,8 +36,13 @@ export abstract class MoverCommand<T extends typeof Command> extends BaseCommand
   /** The mechanism a plan asks for, used when no --mechanism flag is given (apply). */
   protected planMechanism?: MechanismChoice
 
+  /** This command's flags as the shared code reads them. */
+  protected get moverFlags(): MoverFlagValues {
+    return this.flags
+  }
+
   protected async confirmOrRefuse(preview: MovePreview, session: Session): Promise<boolean> {
-    const f = this.flags as unknown as Record<string, unknown>
+    const f = this.moverFlags
     if (f.yes || f['dry-run']) return true
     if (!this.interactive) {
       throw new UsageError('refusing to change the cluster without --yes: stdin is not a terminal', 'add --yes to run without confirmation, or --dry-run to preview')
@@ -35,9 +55,12 @@ export abstract class MoverCommand<T extends typeof Command> extends BaseCommand
     }
   }
 
-  /** Run the moves with the right reporter, Ctrl-C handling and result document. */
-  protected async executeMoves(session: Session, moves: MoveSpec[], resumeCommand: string): Promise<MoveRunDocument> {
-    const f = this.flags as unknown as Record<string, unknown>
+  /**
+   * Run a plan with the right reporter, Ctrl-C handling and result document. (Over 60 lines:
+   * the signal handler shares the run's state - interrupts, finished, the pairs' mechanisms.)
+   */
+  protected async executePlan(session: Session, plan: Plan, resumeCommand: string, o: PlanRunOptions = {}): Promise<MoveRunDocument> {
+    const f = this.moverFlags
     const bus = session.bus
     const stop = new StopControl()
     const name = (id: string) => nameOf(session.topology, id)
@@ -49,12 +72,14 @@ export abstract class MoverCommand<T extends typeof Command> extends BaseCommand
     // stay installed to the end of the command: a signal in the final phase never kills it.
     let interrupts = 0
     let finished = false
+    let atomicPairs = 0
+    let legacyPairs = 0
     const onSignal = (sig: NodeJS.Signals) => {
       interrupts++
       if (finished) return
       if (interrupts === 1) {
         stop.request('hard', `interrupted by ${sig}`)
-        process.stderr.write(paint.yellow(`\n${sig}: stopping after the batch in flight (press Ctrl-C again to exit now)\n`))
+        process.stderr.write(paint.yellow(`\n${sig}: ${stoppingMessage(atomicPairs, legacyPairs)} (press Ctrl-C again to exit now)\n`))
         return
       }
       if (interrupts > 2) return
@@ -73,6 +98,8 @@ export abstract class MoverCommand<T extends typeof Command> extends BaseCommand
     // to the prompt (it cancels and nothing changes).
     const offStart = bus.on((e) => {
       if (e.type === 'run-started') {
+        atomicPairs = e.pairs.filter((p) => p.mechanism === 'atomic').length
+        legacyPairs = e.pairs.length - atomicPairs
         process.on('SIGINT', onSignal)
         process.on('SIGTERM', onSignal)
       }
@@ -80,29 +107,20 @@ export abstract class MoverCommand<T extends typeof Command> extends BaseCommand
     try {
       const {document} = await runMoves({
         session,
-        moves,
+        plan,
         engine: engineOptionsFrom(f),
         bus,
         stop,
         confirm: (p) => this.confirmOrRefuse(p, session),
         resumeCommand,
-        mechanism: (f.mechanism as MechanismChoice | undefined) ?? this.planMechanism,
+        mechanism: f.mechanism ?? this.planMechanism,
+        staleHint: o.staleHint,
+        doneReported: o.doneReported,
+        listAlreadyOwned: o.listAlreadyOwned,
       })
       return document
     } catch (e) {
-      if (e instanceof LeftOpenError && stop.hard) {
-        // keep the run document (per-move outcomes) and say why it stopped: a signal or the timeout
-        const kind = /exceeded --migration-timeout/.test(stop.reason ?? '') ? 'timeout' : 'interrupted'
-        const document = (e as {document?: unknown}).document
-        if (e.open.length === 0) {
-          // Nothing left open (an atomic task cancelled and rolled back, or nothing had started):
-          // not exit 5, which means "slots left open".
-          const code = kind === 'timeout' ? EXIT.PRECONDITION : EXIT.INTERRUPTED_PROMPT
-          throw Object.assign(new ReshardError(kind, `${stop.reason ?? 'interrupted'}; nothing is left open (unfinished slots stay with their source)`, code, `re-run \`${resumeCommand}\` to finish the remaining moves`), {document})
-        }
-        throw Object.assign(new LeftOpenError(kind, stop.reason ?? 'interrupted', e.open, resumeCommand), {document: (e as {document?: unknown}).document})
-      }
-      throw e
+      throw e instanceof LeftOpenError && stop.hard ? stoppedError(e, stop, resumeCommand) : e
     } finally {
       offStart()
       reporter.stop()
@@ -110,4 +128,34 @@ export abstract class MoverCommand<T extends typeof Command> extends BaseCommand
       finished = true
     }
   }
+}
+
+/**
+ * What the first Ctrl-C does: a legacy pair stops after the MIGRATE batch in flight; an atomic
+ * pair's task is cancelled on the server, which rolls the slots back to the source.
+ */
+export function stoppingMessage(atomicPairs: number, legacyPairs: number): string {
+  const atomic = "cancelling the atomic migration in flight and waiting for the server's rollback"
+  if (atomicPairs > 0 && legacyPairs === 0) return `stopping: ${atomic}`
+  if (atomicPairs > 0) return `stopping after the batch in flight; ${atomic}`
+  return 'stopping after the batch in flight'
+}
+
+/** Next step of a stale plan the command made itself: the cluster changed, so plan again by re-running it. */
+export function staleHint(command: string): string {
+  return `the cluster changed after the plan was made: re-run \`${command}\` to plan again`
+}
+
+/**
+ * A run stopped by a signal or by --migration-timeout: keep the run document (per-move outcomes)
+ * and say why it stopped. Nothing left open (an atomic task cancelled and rolled back, or nothing
+ * had started) is not exit 5, which means "slots left open".
+ */
+function stoppedError(e: LeftOpenError, stop: StopControl, resumeCommand: string): ReshardError {
+  const kind = /exceeded --migration-timeout/.test(stop.reason ?? '') ? 'timeout' : 'interrupted'
+  if (e.open.length === 0) {
+    const code = kind === 'timeout' ? EXIT.PRECONDITION : EXIT.INTERRUPTED_PROMPT
+    return new ReshardError(kind, `${stop.reason ?? 'interrupted'}; nothing is left open (unfinished slots stay with their source)`, code, `re-run \`${resumeCommand}\` to finish the remaining moves`).withDocument(e.document)
+  }
+  return new LeftOpenError(kind, stop.reason ?? 'interrupted', e.open, resumeCommand).withDocument(e.document)
 }

@@ -126,3 +126,9 @@ export interface AsmAdmin {
   /** Redis: CLUSTER MIGRATION CANCEL ID id on the target; how many tasks it cancelled. */
   migrationCancel(targetId: string, id: string): Promise<number>
 }
+
+/**
+ * The cluster as it really is, read-only (never the dry-run's simulated view): what commands and
+ * operations may use besides their session's ClusterAdmin. The concrete admin stays in the session.
+ */
+export type ClusterReader = Pick<ClusterAdmin, 'refresh' | 'countKeys' | 'getKeys' | 'dump' | 'canonical' | 'asmFlavour' | 'slotMigrations' | 'migrationStatus'>

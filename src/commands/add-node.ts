@@ -1,7 +1,7 @@
 // `reshard add-node HOST:PORT [--replica-of NODE]`: thin command over operations/add-node.
 import {Args, Flags} from '../cli/oclif.js'
 import {BaseCommand} from '../cli/base-command.js'
-import {RedisMembership, formatCommand} from '../cluster/membership.js'
+import {formatCommand} from '../cluster/membership.js'
 import {EXIT_CODE_HELP} from '../errors.js'
 import {addNode, type AddNodeDocument} from '../operations/add-node.js'
 import {parseNodeAddress} from '../operations/membership-wait.js'
@@ -36,7 +36,7 @@ ${EXIT_CODE_HELP}`
     this.onCleanup(() => session.close())
     const dryRun = this.flags['dry-run']
     const human = !this.json && !this.flags.quiet
-    const m = new RedisMembership(session.real.pool, Boolean(dryRun), (c) => {
+    const m = session.membership(Boolean(dryRun), (c) => {
       if (human) this.log(`${dryRun ? paint.dim('would send to') : paint.dim('send to')} ${formatCommand(c)}`)
     })
     const doc = await addNode(m, session.topology, {

@@ -22,7 +22,6 @@ ${EXIT_CODE_HELP}`
       for (const p of doc.problems) this.log(`${paint.red('✗')} ${p}`)
     }
     process.exitCode = EXIT.PRECONDITION
-    const e = new ReshardError('check_failed', `${doc.problems.length} problem(s) found`, EXIT.PRECONDITION)
-    throw Object.assign(e, {silent: true})
+    throw new ReshardError('check_failed', `${doc.problems.length} problem(s) found`, EXIT.PRECONDITION).asSilent()
   }
 }

@@ -1,27 +1,16 @@
 // `reshard drain NODE`: `plan drain` + `apply`, then what became of the drained node.
 import {engineFlags} from '../cli/engine-flags.js'
+import {drainArgs, drainFlags, drainGoal, outputFlag} from '../cli/plan-flags.js'
+import {staleHint} from '../cli/mover-command.js'
+import {PlanRunnerCommand} from '../cli/plan-runner-command.js'
 import {EXIT_CODE_HELP} from '../errors.js'
+import type {PlanRunDocument} from '../operations/apply.js'
+import {drainedNode, type DrainedNode} from '../operations/drain.js'
 import {goalCommand, makePlan, writePlanFile} from '../operations/plan.js'
-import {openSession, type Session} from '../operations/session.js'
+import {openSession} from '../operations/session.js'
 import {paint} from '../output/colour.js'
-import {nodeById, shortName, type Topology} from '../topology/topology.js'
-import {PlanRunnerCommand, type PlanRunDocument} from './apply.js'
-import {drainArgs, drainFlags, drainGoal} from './plan/drain.js'
-import {outputFlag} from './plan/rebalance.js'
 
-export interface DrainedNode {
-  id: string
-  name: string
-  address: string
-  /** The node's own view after the run. */
-  role: 'primary' | 'replica' | 'unknown'
-  /** For a replica: the primary it now follows. */
-  primary?: string
-  slots: number
-  keys?: number
-  message: string
-}
-
+export type {DrainedNode} from '../operations/drain.js'
 export type DrainDocument = PlanRunDocument & {drained: DrainedNode}
 
 export default class Drain extends PlanRunnerCommand<typeof Drain> {
@@ -45,47 +34,14 @@ ${EXIT_CODE_HELP}`
     const goal = drainGoal(this.args.node, this.flags)
     const session = await openSession(await this.connection(), {dryRun: this.flags['dry-run'], withKeys: true})
     this.onCleanup(() => session.close())
-    const plan = await makePlan(session.real, session.topology, goal)
+    const plan = await makePlan(session.reader, session.topology, goal)
     if (this.flags.output) await writePlanFile(this.flags.output, plan)
     const nodeId = String(plan.options.node)
-    const resume = this.flags.output ? `reshard apply ${this.flags.output} --yes` : `${goalCommand(goal, 'drain')} --yes`
-    const doc = await this.runPlan(session, plan, resume)
-
-    const drained = session.admin.dryRun ? describeDrained(session.topology, nodeId, true) : await this.settle(session, nodeId)
+    const again = `${goalCommand(goal, 'drain')} --yes`
+    const resume = this.flags.output ? `reshard apply ${this.flags.output} --yes` : again
+    const doc = await this.runPlan(session, plan, resume, {staleHint: staleHint(again)})
+    const drained = await drainedNode(session.reader, session.topology, nodeId, session.admin.dryRun)
     if (!this.json) this.log(drained.role === 'unknown' ? paint.yellow(drained.message) : paint.green(drained.message))
     return {...doc, drained}
-  }
-
-  /** Re-read the cluster: roles are never cached (docs/architecture.md "Safety rules"). The node's own view decides. */
-  private async settle(session: Session, nodeId: string): Promise<DrainedNode> {
-    const deadline = Date.now() + 2000
-    for (;;) {
-      const t = await session.real.refresh()
-      const d = describeDrained(t, nodeId, false)
-      // A replica, or an empty primary that the others see empty too, is the final answer.
-      if (d.role === 'replica' || Date.now() > deadline || (d.role === 'primary' && d.slots === 0 && t.disagreements.length === 0)) return d
-      await new Promise((r) => setTimeout(r, 100))
-    }
-  }
-}
-
-function describeDrained(t: Topology, id: string, dryRun: boolean): DrainedNode {
-  const n = nodeById(t, id)
-  if (!n) return {id, name: id.slice(0, 8), address: '?', role: 'unknown', slots: 0, message: `node ${id.slice(0, 8)} is no longer in the cluster`}
-  const name = shortName(n)
-  // A replica's DBSIZE is its primary's data: report keys of a primary only.
-  const base = {id, name, address: n.address, slots: n.slots.length, keys: n.role === 'primary' ? n.keyCount : undefined}
-  if (dryRun) return {...base, role: n.role, message: `dry run: ${name} was not changed (it still owns ${n.slots.length} slot(s))`}
-  if (!n.reachable) return {...base, role: 'unknown', message: `${name} did not answer after the drain; run \`reshard status\``}
-  if (n.role === 'replica') {
-    const p = n.primaryId ? nodeById(t, n.primaryId) : undefined
-    const primary = p ? shortName(p) : n.primaryId?.slice(0, 8)
-    return {...base, role: 'replica', primary, message: `${name} now has no slots and is a replica of ${primary ?? 'another primary'}`}
-  }
-  if (n.slots.length > 0) return {...base, role: 'primary', message: `${name} still owns ${n.slots.length} slot(s); run \`reshard status\``}
-  return {
-    ...base,
-    role: 'primary',
-    message: `${name} is an empty primary; remove it with \`reshard remove-node ${name}\` or keep it`,
   }
 }

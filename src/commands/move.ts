@@ -1,14 +1,15 @@
 import {Args, Flags} from '../cli/oclif.js'
 import {EXIT_CODE_HELP} from '../errors.js'
 import {checkMoveArgs} from '../cli/move-args.js'
-import {countMoves, movesFor} from '../operations/move.js'
+import {planCount, type PickedDocument} from '../operations/move.js'
+import {makePlan} from '../operations/plan.js'
 import type {MoveRunDocument} from '../operations/run-moves.js'
 import {openSession} from '../operations/session.js'
-import {formatSlots, parseSlots} from '../topology/slot-set.js'
-import {nameOf, type Topology} from '../topology/topology.js'
+import {parseSlots} from '../topology/slot-set.js'
+import {nameOf} from '../topology/topology.js'
 import {paint} from '../output/colour.js'
 import {engineFlags} from '../cli/engine-flags.js'
-import {MoverCommand} from '../cli/mover-command.js'
+import {MoverCommand, staleHint} from '../cli/mover-command.js'
 
 export default class Move extends MoverCommand<typeof Move> {
   static override summary = 'Move hash slots to another primary, live'
@@ -43,37 +44,20 @@ ${EXIT_CODE_HELP}`
     this.onCleanup(() => session.close())
     const from = this.flags.from
     if (count !== undefined) {
-      const {moves, keys} = await countMoves(session.real, session.topology, {count, to, from: from ?? 'all'})
-      const picked = pickedDocument(session.topology, moves, keys)
-      if (!this.json) this.log(renderPicked(picked, nameOf(session.topology, moves[0]!.to)))
-      const resume = `reshard move ${formatSlots(moves.map((m) => m.slot))} --to ${to} --yes`
-      return {...(await this.executeMoves(session, moves, resume)), picked}
+      const {plan, picked} = await planCount(session.reader, session.topology, {count, to, from: from ?? 'all'}, {keys: false})
+      if (!this.json) this.log(renderPicked(picked, nameOf(session.topology, String(plan.options.to))))
+      const resume = `reshard move ${picked.slots} --to ${to} --yes`
+      return {...(await this.executePlan(session, plan, resume, {staleHint: staleHint(resume), listAlreadyOwned: true})), picked}
     }
-    const moves = movesFor(session.topology, {slots: parseSlots(slotsText!), to, from})
-    const doc = await this.executeMoves(session, moves, `reshard move ${slotsText} --to ${to}${from ? ` --from ${from}` : ''} --yes`)
+    // the run counts the keys of its own slots: no need to read every slot's count for the plan
+    const plan = await makePlan(session.reader, session.topology, {kind: 'move', slots: parseSlots(slotsText!), to, from}, {keys: false})
+    const resume = `reshard move ${slotsText} --to ${to}${from ? ` --from ${from}` : ''} --yes`
+    const doc = await this.executePlan(session, plan, resume, {staleHint: staleHint(resume), listAlreadyOwned: true})
     if (!this.json && doc.moved.length === 0 && doc.skipped.length > 0) {
       this.log(paint.dim(`nothing to do: ${doc.skipped.length} slot(s) already owned by the target`))
     }
     return doc
   }
-}
-
-export interface PickedDocument {
-  count: number
-  keys: number
-  slots: string
-  from: Array<{id: string; name: string; slots: string; count: number}>
-}
-
-function pickedDocument(t: Topology, moves: ReadonlyArray<{slot: number; from: string}>, keys: number): PickedDocument {
-  const by = new Map<string, number[]>()
-  for (const m of moves) {
-    let a = by.get(m.from)
-    if (!a) by.set(m.from, (a = []))
-    a.push(m.slot)
-  }
-  const from = [...by].map(([id, slots]) => ({id, name: nameOf(t, id), slots: formatSlots(slots), count: slots.length}))
-  return {count: moves.length, keys, slots: formatSlots(moves.map((m) => m.slot)), from}
 }
 
 function renderPicked(p: PickedDocument, target: string): string {

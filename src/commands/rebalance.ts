@@ -7,8 +7,10 @@ import {openSession} from '../operations/session.js'
 import {paint} from '../output/colour.js'
 import {shortName, type TopoNode, type Topology} from '../topology/topology.js'
 import {rebalanceCheckDocument, renderRebalanceCheck, type RebalanceCheckDocument} from '../output/plan-render.js'
-import {PlanRunnerCommand, type PlanRunDocument} from './apply.js'
-import {outputFlag, rebalanceFlags, rebalanceGoal} from './plan/rebalance.js'
+import {staleHint} from '../cli/mover-command.js'
+import {outputFlag, rebalanceFlags, rebalanceGoal} from '../cli/plan-flags.js'
+import {PlanRunnerCommand} from '../cli/plan-runner-command.js'
+import type {PlanRunDocument} from '../operations/apply.js'
 
 export default class Rebalance extends PlanRunnerCommand<typeof Rebalance> {
   static override summary = 'Spread slots evenly (or by weight) over the primaries, live'
@@ -32,7 +34,7 @@ ${EXIT_CODE_HELP}`
     const goal = rebalanceGoal(this.flags)
     const session = await openSession(await this.connection(), {dryRun: this.flags['dry-run'] && !this.flags.check})
     this.onCleanup(() => session.close())
-    const plan = await makePlan(session.real, session.topology, goal)
+    const plan = await makePlan(session.reader, session.topology, goal)
     if (this.flags.output) await writePlanFile(this.flags.output, plan)
 
     if (this.flags.check) {
@@ -53,12 +55,13 @@ ${EXIT_CODE_HELP}`
         if (note) this.log(note)
       }
       process.exitCode = EXIT.MOVES_NEEDED
-      throw Object.assign(new ReshardError('moves_needed', `${doc.moves} slot(s) to move`, EXIT.MOVES_NEEDED), {silent: true})
+      throw new ReshardError('moves_needed', `${doc.moves} slot(s) to move`, EXIT.MOVES_NEEDED).asSilent()
     }
 
     // Resuming: the saved plan finishes half-moved slots exactly; a new plan is made from the new layout.
-    const resume = this.flags.output ? `reshard apply ${this.flags.output} --yes` : `${goalCommand(goal, 'rebalance')} --yes`
-    return this.runPlan(session, plan, resume)
+    const again = `${goalCommand(goal, 'rebalance')} --yes`
+    const resume = this.flags.output ? `reshard apply ${this.flags.output} --yes` : again
+    return this.runPlan(session, plan, resume, {staleHint: staleHint(again)})
   }
 }
 

@@ -3,7 +3,7 @@
 import {Args, Flags} from '../cli/oclif.js'
 import {engineFlags} from '../cli/engine-flags.js'
 import {confirmChange} from '../cli/membership-flags.js'
-import {RedisMembership, formatCommand} from '../cluster/membership.js'
+import {formatCommand} from '../cluster/membership.js'
 import {AbortedError, EXIT_CODE_HELP} from '../errors.js'
 import {makePlan} from '../operations/plan.js'
 import {removalBlockers, removeNode, settleAfterDrain, type RemoveNodeDocument} from '../operations/remove-node.js'
@@ -11,8 +11,10 @@ import {openSession} from '../operations/session.js'
 import {paint} from '../output/colour.js'
 import {selectNode} from '../topology/node-selector.js'
 import {nodeById, nodeLabel, type Topology} from '../topology/topology.js'
-import {PlanRunnerCommand, type PlanRunDocument} from './apply.js'
-import {drainFlags} from './plan/drain.js'
+import {staleHint} from '../cli/mover-command.js'
+import {drainFlags} from '../cli/plan-flags.js'
+import {PlanRunnerCommand} from '../cli/plan-runner-command.js'
+import type {PlanRunDocument} from '../operations/apply.js'
 
 export type RemoveNodeRunDocument = RemoveNodeDocument & {drained?: PlanRunDocument}
 
@@ -54,12 +56,13 @@ ${EXIT_CODE_HELP}`
     let drained: PlanRunDocument | undefined
     let t = session.topology
     if (owns) {
-      const plan = await makePlan(session.real, t, {kind: 'drain', node: n.id, to: this.flags.to, weights: this.flags.weight})
-      drained = await this.runPlan(session, plan, `reshard remove-node ${this.args.node} --yes`)
-      if (!dryRun) t = await settleAfterDrain(() => session.real.refresh(), n.id, this.flags.wait * 1000)
+      const plan = await makePlan(session.reader, t, {kind: 'drain', node: n.id, to: this.flags.to, weights: this.flags.weight})
+      const again = `reshard remove-node ${this.args.node} --yes`
+      drained = await this.runPlan(session, plan, again, {staleHint: staleHint(again)})
+      if (!dryRun) t = await settleAfterDrain(() => session.reader.refresh(), n.id, this.flags.wait * 1000)
     }
     const human = !this.json && !this.flags.quiet
-    const m = new RedisMembership(session.real.pool, Boolean(dryRun), (c) => {
+    const m = session.membership(Boolean(dryRun), (c) => {
       if (human) this.log(`${dryRun ? paint.dim('would send to') : paint.dim('send to')} ${formatCommand(c)}`)
     })
     // a dry run did not drain: show the rest as if it had

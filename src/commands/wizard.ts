@@ -2,11 +2,11 @@ import type {ConnectionOptions} from '../cluster/connection.js'
 import {resolveConnection} from '../cli/connection-target.js'
 import {AbortedError, EXIT_CODE_HELP, ReshardError, UsageError} from '../errors.js'
 import {EventBus} from '../events/events.js'
-import {movesFor} from '../operations/move.js'
+import {makePlan} from '../operations/plan.js'
 import {recover} from '../operations/recover.js'
 import {addNode} from '../operations/add-node.js'
 import {removeNode, settleAfterDrain} from '../operations/remove-node.js'
-import {formatCommand, RedisMembership} from '../cluster/membership.js'
+import {formatCommand} from '../cluster/membership.js'
 import type {MovePreview, MoveRunDocument} from '../operations/run-moves.js'
 import {openSession, type Session} from '../operations/session.js'
 import {statusOf} from '../operations/status.js'
@@ -14,13 +14,12 @@ import {paint} from '../output/colour.js'
 import {renderPreview} from '../output/plan-table.js'
 import {attachReporter} from '../output/progress.js'
 import {renderStatus} from '../output/tables.js'
-import {assertNoOpenSlots} from '../migration/preflight.js'
-import {planDrain, planRebalance} from '../planner/index.js'
+import type {Plan} from '../planner/index.js'
 import {askPassword} from '../prompts/password.js'
 import * as q from '../prompts/wizard-questions.js'
 import {formatSlots} from '../topology/slot-set.js'
 import {nameOf, nodeById, primaries, type Topology} from '../topology/topology.js'
-import {MoverCommand} from '../cli/mover-command.js'
+import {MoverCommand, staleHint} from '../cli/mover-command.js'
 import {engineFlags} from '../cli/engine-flags.js'
 
 /** Rough planning figure for the preview; the real rate is printed at the end. */
@@ -82,7 +81,7 @@ ${EXIT_CODE_HELP}`
     this.onCleanup(() => session.close())
     const refresh = async () => {
       await session.close()
-      session = await openSession(session.real.conn, {withKeys: true})
+      session = await openSession(session.conn, {withKeys: true})
     }
     await refresh()
     this.log(renderStatus(statusOf(session.topology)))
@@ -95,30 +94,28 @@ ${EXIT_CODE_HELP}`
     if (task === 'remove-node') return this.runRemoveNode(session)
 
     const choices = this.nodeChoices(t)
-    let moves: Array<{slot: number; from: string; to: string}>
+    // the same plans as `reshard move|rebalance|drain` (makePlan), run through the same path
+    let plan: Plan
     if (task === 'move') {
       const from = await q.askNode('Move slots from which primary?', choices.filter((c) => c.slots > 0))
       const to = await q.askNode('To which primary?', choices, [from])
       const slots = await this.askSlots(session, from)
-      moves = movesFor(t, {slots, to, from})
+      plan = await makePlan(session.reader, t, {kind: 'move', slots, to, from}, {keys: false})
       this.equivalent = `reshard move ${formatSlots(slots)} --from ${nameOf(t, from)} --to ${nameOf(t, to)} --yes`
     } else if (task === 'rebalance') {
-      assertNoOpenSlots(t, 'plan a rebalance')
       const threshold = await q.askThreshold()
-      const plan = planRebalance(t, {threshold, useEmptyPrimaries: true})
-      moves = plan.moves
+      plan = await makePlan(session.reader, t, {kind: 'rebalance', threshold, useEmptyPrimaries: true})
       this.equivalent = `reshard rebalance --threshold ${threshold} --use-empty-primaries --yes`
-      if (moves.length === 0) {
+      if (plan.moves.length === 0) {
         this.log(paint.green(`Already balanced within ${threshold}%: nothing to move.`))
         return
       }
     } else {
-      assertNoOpenSlots(t, 'plan a drain')
       const node = await q.askNode('Drain which primary?', choices.filter((c) => c.slots > 0))
-      moves = planDrain(t, node).moves
+      plan = await makePlan(session.reader, t, {kind: 'drain', node})
       this.equivalent = `reshard drain ${nameOf(t, node)} --yes`
     }
-    const doc: MoveRunDocument = await this.executeMoves(session, moves, this.equivalent)
+    const doc: MoveRunDocument = await this.executePlan(session, plan, this.equivalent, {staleHint: staleHint(this.equivalent), listAlreadyOwned: true})
     this.log('')
     this.log(paint.green(`Moved ${doc.moved.filter((m) => m.outcome === 'done').length} slot(s) and ${doc.keys} keys in ${(doc.ms / 1000).toFixed(2)} s (${doc.keysPerSecond} keys/s).`))
     this.log(`Next time, without the wizard: ${paint.bold(this.equivalent)}`)
@@ -166,7 +163,7 @@ ${EXIT_CODE_HELP}`
     const address = await q.askNewNodeAddress()
     const replicaOf = await q.askNewNodeRole(this.nodeChoices(t))
     this.equivalent = `reshard add-node ${address}${replicaOf ? ` --replica-of ${nameOf(t, replicaOf)}` : ''} --yes`
-    const m = new RedisMembership(session.real.pool, false, (c) => this.log(`${paint.dim('send to')} ${formatCommand(c)}`))
+    const m = session.membership(false, (c) => this.log(`${paint.dim('send to')} ${formatCommand(c)}`))
     const doc = await addNode(m, t, {
       address,
       replicaOf,
@@ -191,13 +188,14 @@ ${EXIT_CODE_HELP}`
     let view = t
     if (node.role === 'primary' && node.slots.length > 0) {
       this.log(`${nameOf(t, id)} owns ${node.slots.length} slot(s): they move to the other primaries first.`)
-      await this.executeMoves(session, planDrain(t, id).moves, this.equivalent)
-      view = await settleAfterDrain(() => session.real.refresh(), id, 30_000)
+      const plan = await makePlan(session.reader, t, {kind: 'drain', node: id})
+      await this.executePlan(session, plan, this.equivalent, {staleHint: staleHint(this.equivalent)})
+      view = await settleAfterDrain(() => session.reader.refresh(), id, 30_000)
     } else {
       this.log(`equivalent command: ${paint.bold(this.equivalent)}`)
       if (!(await q.askConfirm(`Remove ${nameOf(t, id)} (${node.address}) from the cluster?`))) throw new AbortedError('nothing was changed')
     }
-    const m = new RedisMembership(session.real.pool, false, (c) => this.log(`${paint.dim('send to')} ${formatCommand(c)}`))
+    const m = session.membership(false, (c) => this.log(`${paint.dim('send to')} ${formatCommand(c)}`))
     const doc = await removeNode(m, view, {nodeId: id, shutdown: false, timeoutMs: 30_000})
     this.log(paint.green(`Removed ${doc.node.name}: forgotten by all ${doc.forgottenBy} other node(s); it was reset and is still running.`))
     await this.finish(session)
@@ -207,7 +205,7 @@ ${EXIT_CODE_HELP}`
     this.log(`Next time, without the wizard: ${paint.bold(this.equivalent)}`)
     this.log('')
     await session.close()
-    const fresh = await openSession(session.real.conn, {withKeys: true})
+    const fresh = await openSession(session.conn, {withKeys: true})
     this.onCleanup(() => fresh.close())
     this.log(renderStatus(statusOf(fresh.topology)))
   }

@@ -1,23 +1,13 @@
 // Checks before anything changes (docs/architecture.md "Safety rules": refuse to start when the cluster is not healthy
 // enough, and say exactly what is wrong), and the resume rules: a move whose slot the target
 // already owns is done; a half-done slot of the same move is finished from what the cluster says.
-import {PreconditionError, SlotAlreadyImportingError, SlotAlreadyMigratingError} from '../errors.js'
+import {PreconditionError} from '../errors.js'
+import {DONE_REASON, reconcileMoves, type ClassifiedMove, type MoveSpec} from '../planner/reconcile.js'
 import {formatSlots} from '../topology/slot-set.js'
 import {nodeById, nodeLabel, primaries, type Topology} from '../topology/topology.js'
 
-export interface MoveSpec {
-  slot: number
-  from: string
-  to: string
-  /** Keys at planning time, when known. */
-  keys?: number
-}
-
-export type ResumeKind = 'fresh' | 'open' | 'target-owns'
-
-export interface ClassifiedMove extends MoveSpec {
-  resume: ResumeKind
-}
+// The move types and the resume rules live in the pure planner (planner/reconcile.ts).
+export type {ClassifiedMove, MoveSpec, ResumeKind} from '../planner/reconcile.js'
 
 export interface Classification {
   todo: ClassifiedMove[]
@@ -80,38 +70,28 @@ export function assertNoOpenSlots(t: Topology, what: string): void {
   )
 }
 
-/** Split moves into work and skips; throw on conflicts (another migration, wrong owner). */
+/**
+ * Moves outside a plan (recover's move back), by the rules of reconcile: throws on a conflict
+ * and on a slot the source does not own (exit 3). Commands reconcile their plan instead.
+ */
 export function classifyMoves(t: Topology, moves: readonly MoveSpec[]): Classification {
-  const todo: ClassifiedMove[] = []
-  const skipped: Classification['skipped'] = []
+  const out: Classification = {todo: [], skipped: []}
+  // one move at a time: the first bad move in order is the one reported
   for (const m of moves) {
-    const owner = t.owners[m.slot] ?? null
-    const marks = t.open.filter((o) => o.slot === m.slot)
-    const ours = marks.every(
-      (o) => (o.nodeId === m.from && o.state === 'migrating' && o.peerId === m.to) || (o.nodeId === m.to && o.state === 'importing' && o.peerId === m.from),
-    )
-    if (!ours) {
-      const other = marks.find(
-        (o) => !((o.nodeId === m.from && o.state === 'migrating' && o.peerId === m.to) || (o.nodeId === m.to && o.state === 'importing' && o.peerId === m.from)),
-      )!
-      if (other.state === 'migrating') throw new SlotAlreadyMigratingError(m.slot, label(t, other.nodeId), label(t, other.peerId))
-      throw new SlotAlreadyImportingError(m.slot, label(t, other.nodeId), label(t, other.peerId))
-    }
-    if (owner === m.to) {
-      if (marks.length === 0) skipped.push({...m, reason: 'target already owns the slot'})
-      else todo.push({...m, resume: 'target-owns'})
-      continue
-    }
-    if (owner !== m.from) {
+    const r = reconcileMoves(t, [m])
+    if (r.conflict) throw r.conflict
+    const wrong = r.elsewhere[0]
+    if (wrong) {
       throw new PreconditionError(
         'not_owner',
-        `slot ${m.slot} is owned by ${owner ? label(t, owner) : 'no node'}, not by ${label(t, m.from)}`,
-        owner ? 'run `reshard status` and name the owner with --from, or leave --from out' : `run \`reshard recover --slot ${m.slot}\``,
+        `slot ${m.slot} is owned by ${wrong.owner ? label(t, wrong.owner) : 'no node'}, not by ${label(t, m.from)}`,
+        wrong.owner ? 'run `reshard status` and name the owner with --from, or leave --from out' : `run \`reshard recover --slot ${m.slot}\``,
       )
     }
-    todo.push({...m, resume: marks.length > 0 ? 'open' : 'fresh'})
+    out.todo.push(...r.todo)
+    out.skipped.push(...r.done.map((d) => ({...d, reason: DONE_REASON})))
   }
-  return {todo, skipped}
+  return out
 }
 
 /** Primaries other than the pair, as the latest topology says (roles are re-read, never cached). */

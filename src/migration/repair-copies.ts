@@ -1,7 +1,7 @@
 // The read-only check a repair makes before any key moves (step compare-copies): a key present on
 // a holder and on the node that keeps the slot with different values cannot be decided, unless
 // the holder serves the slot (its copy is the one clients wrote last). Reads only.
-import type {ClusterAdmin} from '../cluster/cluster-admin.js'
+import type {ClusterReader} from '../cluster/cluster-admin.js'
 import {printable} from '../cluster/migrate-args.js'
 import type {SlotDiagnosis} from './recovery-cases.js'
 import {compareValues} from './value-compare.js'
@@ -17,7 +17,7 @@ export interface CopiesVerdict {
 }
 
 /** Compare every key of `slot` on each holder with its copy on `keeper` (in chunks of 1000). */
-export async function compareCopies(reader: ClusterAdmin, slot: number, keeper: string, holders: ReadonlyArray<{id: string; keys: number}>, servedBy: string | undefined, replace: boolean): Promise<CopiesVerdict> {
+export async function compareCopies(reader: ClusterReader, slot: number, keeper: string, holders: ReadonlyArray<{id: string; keys: number}>, servedBy: string | undefined, replace: boolean): Promise<CopiesVerdict> {
   const out: CopiesVerdict = {conflicts: [], unreadable: false, served: new Map()}
   for (const h of holders) {
     const keys = await reader.getKeys(h.id, slot, h.keys + 100)

@@ -3,7 +3,7 @@
 // is recorded instead of sent; only the waits and checks that would watch the changes happen
 // (and the move back, whose commands depend on the cluster after the forward part) are skipped.
 // A hard stop (Ctrl-C) ends the run after the step in flight.
-import type {ClusterAdmin} from '../cluster/cluster-admin.js'
+import type {ClusterAdmin, ClusterReader} from '../cluster/cluster-admin.js'
 import type {EventBus} from '../events/events.js'
 import type {Topology} from '../topology/topology.js'
 import {executeMoves} from './executor.js'
@@ -34,7 +34,7 @@ export interface RecoverSlotResult {
 export interface RepairContext {
   admin: ClusterAdmin
   /** Reads that must see the cluster (key listings for the comparison): the real admin. */
-  reader: ClusterAdmin
+  reader: ClusterReader
   topology: Topology
   opts: EngineOptions
   bus: EventBus

@@ -1,12 +1,12 @@
 // Is a key's value the same on two nodes? DUMP first (cheap, exact); when the bytes differ, a
 // canonical form, because a set's or hash's DUMP can differ between processes for one value.
 // `undefined` means a copy could not be read (the node neither owns nor imports the slot).
-import type {ClusterAdmin} from '../cluster/cluster-admin.js'
+import type {ClusterReader} from '../cluster/cluster-admin.js'
 
 export type Comparison = 'same' | 'different' | 'unreadable' | 'absent'
 
 export async function compareValues(
-  admin: ClusterAdmin,
+  admin: Pick<ClusterReader, 'canonical'>,
   a: string,
   b: string,
   keys: readonly Buffer[],

@@ -1,6 +1,6 @@
 // Atomic slot migration tasks running in the cluster (servers/ASM.md), for `status`, `check` and
 // `recover`: asked of every reachable primary that offers a flavour, one entry per task.
-import type {AsmFlavour, AsmTask, ClusterAdmin} from '../cluster/cluster-admin.js'
+import type {AsmFlavour, AsmTask, ClusterAdmin, ClusterReader} from '../cluster/cluster-admin.js'
 import {MAX_IMPORT_RETRIES} from '../migration/atomic-mover.js'
 import {phaseOf} from '../migration/asm-task.js'
 import {parseSlots} from '../topology/slot-set.js'
@@ -25,7 +25,7 @@ function slotsOf(ranges: string): number[] {
 }
 
 /** Every task not yet ended, once (the driver's report wins over the other end's copy). */
-export async function runningAsmTasks(admin: ClusterAdmin, t: Topology): Promise<RunningAsmTask[]> {
+export async function runningAsmTasks(admin: ClusterReader, t: Topology): Promise<RunningAsmTask[]> {
   const nodes = primaries(t).filter((p) => p.reachable)
   const lists = await Promise.all(
     nodes.map(async (n): Promise<RunningAsmTask[]> => {

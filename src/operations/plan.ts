@@ -1,8 +1,9 @@
 // Making a plan from the live cluster: resolve the names an operator typed into node ids, read
 // the key count of every slot (CLUSTER COUNTKEYSINSLOT on its owner), and call the pure planner.
-// Shared by `plan rebalance|drain|move`, `rebalance`, `drain` and the wizard. Prints nothing.
+// Shared by `plan rebalance|drain|move`, `move`, `rebalance`, `drain`, `remove-node` and the
+// wizard: every command that moves slots runs a Plan made here. Prints nothing.
 import {writeFile} from 'node:fs/promises'
-import type {ClusterAdmin} from '../cluster/cluster-admin.js'
+import type {ClusterAdmin, ClusterReader} from '../cluster/cluster-admin.js'
 import type {ConnectionOptions} from '../cluster/connection.js'
 import {PreconditionError, UsageError} from '../errors.js'
 import {assertNoOpenSlots} from '../migration/preflight.js'
@@ -46,7 +47,7 @@ const COUNT_CHUNK = 2048
  * Keys in every slot, read on the slot's owner (16384 entries; 0 for a slot nobody owns).
  * Owners are asked in parallel, each with pipelined COUNTKEYSINSLOT.
  */
-export async function readSlotKeys(admin: ClusterAdmin, t: Topology): Promise<number[]> {
+export async function readSlotKeys(admin: Pick<ClusterReader, 'countKeys'>, t: Topology): Promise<number[]> {
   const out = new Array<number>(SLOT_COUNT).fill(0)
   const byOwner = new Map<string, number[]>()
   for (let s = 0; s < SLOT_COUNT; s++) {
@@ -88,11 +89,15 @@ export function parseWeights(t: Topology, values: readonly string[] | undefined)
   return out
 }
 
-/** Resolve the goal's names and make the plan. Reads key counts unless `slotKeys` is given. */
-export async function makePlan(admin: ClusterAdmin, t: Topology, goal: PlanGoal, o: {slotKeys?: number[]} = {}): Promise<Plan> {
+/**
+ * Resolve the goal's names and make the plan. Reads key counts unless `slotKeys` is given, or
+ * `keys: false` says a move plan needs none (`move` runs it at once; the run counts its slots).
+ */
+export async function makePlan(admin: Pick<ClusterReader, 'countKeys'>, t: Topology, goal: PlanGoal, o: {slotKeys?: number[]; keys?: boolean} = {}): Promise<Plan> {
   // Resolve names first: a typo is a usage error before anything is read.
   const resolved = resolveGoal(t, goal)
   if (goal.kind !== 'move') assertNoOpenSlots(t, `plan a ${goal.kind}`)
+  if (goal.kind === 'move' && o.keys === false) return resolved(undefined)
   const slotKeys = o.slotKeys ?? (await readSlotKeys(admin, t))
   return resolved(slotKeys)
 }
@@ -101,7 +106,7 @@ export async function makePlan(admin: ClusterAdmin, t: Topology, goal: PlanGoal,
 export async function planFromCluster(conn: ConnectionOptions, goal: PlanGoal, mechanism: MechanismChoice = 'auto'): Promise<Plan> {
   const session = await openSession(conn)
   try {
-    const plan = await makePlan(session.real, session.topology, goal)
+    const plan = await makePlan(session.reader, session.topology, goal)
     return await withMechanism(session.admin, session.topology, plan, mechanism)
   } finally {
     await session.close()
@@ -141,7 +146,7 @@ function primaryNamed(t: Topology, name: string, what: string): TopoNode {
 }
 
 /** Name resolution, split from key reading so errors come before any I/O. */
-function resolveGoal(t: Topology, goal: PlanGoal): (slotKeys: number[]) => Plan {
+function resolveGoal(t: Topology, goal: PlanGoal): (slotKeys: number[] | undefined) => Plan {
   switch (goal.kind) {
     case 'rebalance': {
       const weights = parseWeights(t, goal.weights)

@@ -3,8 +3,7 @@
 // turn each into repair steps (migration/repair-steps.ts, pure) and run them through one runner
 // (migration/repair-runner.ts). A dry run runs the same steps through the dry-run admin.
 // Forward (default) finishes a move to its target; --rollback returns the slot to its source.
-import type {ClusterAdmin} from '../cluster/cluster-admin.js'
-import {proveProbes} from '../cluster/rights.js'
+import type {ClusterAdmin, ClusterReader} from '../cluster/cluster-admin.js'
 import {EXIT, LeftOpenError, ReshardError, type OpenSlot} from '../errors.js'
 import type {EventBus} from '../events/events.js'
 import {DEFAULT_ENGINE_OPTIONS, type EngineOptions} from '../migration/options.js'
@@ -58,7 +57,7 @@ export interface RecoverDocument {
 }
 
 /** Keys of each candidate slot on every reachable primary. */
-async function countAll(admin: ClusterAdmin, t: Topology, slots: readonly number[]): Promise<Map<number, Map<string, number>>> {
+async function countAll(admin: ClusterReader, t: Topology, slots: readonly number[]): Promise<Map<number, Map<string, number>>> {
   const out = new Map<number, Map<string, number>>()
   for (const s of slots) out.set(s, new Map())
   await Promise.all(
@@ -73,7 +72,7 @@ async function countAll(admin: ClusterAdmin, t: Topology, slots: readonly number
 }
 
 /** Slots worth looking at: open, uncovered, or with keys where they do not belong. */
-export async function findCandidates(admin: ClusterAdmin, t: Topology, only?: number[]): Promise<SlotDiagnosis[]> {
+export async function findCandidates(admin: ClusterReader, t: Topology, only?: number[]): Promise<SlotDiagnosis[]> {
   let slots: number[]
   if (only && only.length > 0) slots = only
   else {
@@ -130,10 +129,10 @@ export async function recover(session: Session, bus: EventBus, o: RecoverOptions
   if (down.length > 0) {
     throw new ReshardError('unreachable', `primary ${down.map((d) => d.address).join(', ')} is unreachable; recovery needs every primary`, EXIT.PRECONDITION, 'bring it back (or fail it over), then run `reshard recover` again')
   }
-  const {cancel, keep, untouchable} = sortTasks(await runningAsmTasks(session.real, t), Boolean(o.cancelTasks))
+  const {cancel, keep, untouchable} = sortTasks(await runningAsmTasks(session.reader, t), Boolean(o.cancelTasks))
   for (const x of keep) bus.emit({type: 'warning', message: `slot(s) ${formatSlots(x.slots)} are moving by atomic slot migration (${x.state}); recover leaves them to the server`})
   for (const x of cancel.filter((y) => y.flavour === 'valkey')) bus.emit({type: 'warning', message: `slot(s) ${formatSlots(x.slots)} of the cancelled atomic migration are not repaired in this run (the target drops its partial copy within seconds); run \`reshard recover\` again if \`reshard check\` still reports them`})
-  const found = (await findCandidates(session.real, t, o.slots)).filter((d) => !untouchable.has(d.slot))
+  const found = (await findCandidates(session.reader, t, o.slots)).filter((d) => !untouchable.has(d.slot))
   const plans = found.map((d) => repairSteps(d, t, {rollback: o.rollback}))
   const taskSteps = cancelTaskSteps(cancel.map((x) => ({...x, why: whyCancel(x)})))
   if (stop.hard) throw new ReshardError('interrupted', `${stop.reason}; nothing was changed`, EXIT.INTERRUPTED_PROMPT)
@@ -142,10 +141,10 @@ export async function recover(session: Session, bus: EventBus, o: RecoverOptions
   }
   // every command the steps will send, on the node it goes to, before the first change
   const allSteps: RepairStep[] = [...taskSteps, ...plans.flatMap((p) => p.steps)]
-  await proveProbes(session.real, t, repairProbes(allSteps, t))
+  await session.proveProbes(t, repairProbes(allSteps, t))
 
   const opts: EngineOptions = {...DEFAULT_ENGINE_OPTIONS, ...(o.engine ?? {})}
-  const ctx: RepairContext = {admin, reader: session.real, topology: t, opts, bus, stop, name}
+  const ctx: RepairContext = {admin, reader: session.reader, topology: t, opts, bus, stop, name}
   const doc: RecoverDocument = {ok: true, dryRun: admin.dryRun, slots: [], tasks: []}
   const cancelled = await runTaskSteps(ctx, taskSteps)
   doc.tasks = cancelled.flatMap((s) => (s.kind === 'cancel-asm-task' ? [{id: s.id, flavour: s.flavour, slots: formatSlots(s.slots), source: s.source, target: s.target, outcome: admin.dryRun ? ('dry-run' as const) : ('cancelled' as const), reason: s.why}] : []))

@@ -1,19 +1,32 @@
-// Opening and closing the connection to a cluster, shared by every operation.
-import type {ClusterAdmin} from '../cluster/cluster-admin.js'
+// Opening and closing the connection to a cluster, shared by every operation. The session is the
+// one place that holds the concrete RedisClusterAdmin: commands and operations see interfaces.
+import type {ClusterAdmin, ClusterReader} from '../cluster/cluster-admin.js'
 import type {ConnectionOptions} from '../cluster/connection.js'
+import {RedisMembership, type Membership, type NodeCommand} from '../cluster/membership.js'
 import {RedisClusterAdmin} from '../cluster/redis-admin.js'
+import {proveProbes, proveRights, type RightProbe} from '../cluster/rights.js'
 import {EventBus} from '../events/events.js'
 import {Lease} from '../cluster/lease.js'
 import {primaries, type Topology} from '../topology/topology.js'
 
 export interface Session {
+  /** What the engine talks through: the real cluster, or a dry run's recording stand-in. */
   admin: ClusterAdmin
   /** The events of this session: the engine's, and the dry-run's recorded commands. */
   bus: EventBus
-  real: RedisClusterAdmin
+  /** The cluster as it really is, read-only (also under --dry-run). */
+  reader: ClusterReader
+  /** The connection this session was opened with (to open another one). */
+  conn: ConnectionOptions
   topology: Topology
   /** Held while the run may change slots (see takeLease). */
   lease?: Lease
+  /** Membership commands (MEET, FORGET, REPLICATE...) over this session's connections. */
+  membership(dryRun: boolean, onCommand?: (c: NodeCommand) => void): Membership
+  /** Exit 3 naming the first right the user lacks for these moves (cluster/rights.ts). */
+  proveRights(t: Topology, pairs: ReadonlyArray<{from: string; to: string}>): Promise<void>
+  /** The same for a list of probes per node id (recover's steps). */
+  proveProbes(t: Topology, plan: ReadonlyMap<string, readonly RightProbe[]>): Promise<void>
   close(): Promise<void>
 }
 
@@ -30,8 +43,12 @@ export async function openSession(conn: ConnectionOptions, o: {dryRun?: boolean;
   const session: Session = {
     admin,
     bus,
-    real,
+    reader: real,
+    conn: real.conn,
     topology,
+    membership: (dryRun, onCommand) => new RedisMembership(real.pool, dryRun, onCommand),
+    proveRights: (t, pairs) => proveRights(real, t, pairs),
+    proveProbes: (t, plan) => proveProbes(real, t, plan),
     close: async () => {
       await session.lease?.release()
       await real.close()
@@ -50,13 +67,13 @@ export async function takeLease(session: Session, command: string, o: {takeOverE
   const addresses = primaries(session.topology)
     .filter((p) => p.reachable)
     .map((p) => p.address)
-  session.lease = await Lease.acquire(session.real.conn, addresses, {command, takeOverExpired: o.takeOverExpired})
+  session.lease = await Lease.acquire(session.conn, addresses, {command, takeOverExpired: o.takeOverExpired})
   session.topology = await session.admin.refresh()
   return session.topology
 }
 
 /** Keys per slot on their owners, for totals and progress (COUNTKEYSINSLOT, pipelined). */
-export async function countSlotKeys(admin: ClusterAdmin, moves: ReadonlyArray<{slot: number; from: string}>): Promise<Map<number, number>> {
+export async function countSlotKeys(admin: Pick<ClusterAdmin, 'countKeys'>, moves: ReadonlyArray<{slot: number; from: string}>): Promise<Map<number, number>> {
   const bySource = new Map<string, number[]>()
   for (const m of moves) {
     let a = bySource.get(m.from)

@@ -13,7 +13,7 @@ export {
 } from './plan.js'
 export {planRebalance, DEFAULT_THRESHOLD, KEYS_SLOT_SLACK, type BalanceBy, type RebalanceOptions} from './rebalance.js'
 export {planDrain, type DrainOptions} from './drain.js'
-export {planMove, type MoveOptions} from './move.js'
+export {planMove, planMoves, type MoveOptions} from './move.js'
 export {parsePlan, serializePlan} from './plan-json.js'
 export {MAX_WEIGHT} from './weights.js'
 export {pickSlotsByCount, pickFromDonor, shareCount, CONTIGUOUS_SLACK, type Donor, type PickedSlot} from './pick-count.js'

@@ -4,7 +4,7 @@
 // source does not own, is refused: the cluster is not in the state the operator expects.
 import {PreconditionError, UsageError} from '../errors.js'
 import {formatSlots, MAX_SLOT} from '../topology/slot-set.js'
-import type {Topology} from '../topology/topology.js'
+import {nodeById, nodeLabel, type Topology} from '../topology/topology.js'
 import {checkSlotKeys, finishPlan, planningContext, requirePrimary, slotsOf, type Plan, type SkippedSlot} from './plan.js'
 
 export interface MoveOptions {
@@ -20,6 +20,12 @@ function listSome(slots: number[]): string {
   return formatSlots(slots.slice(0, SHOW)) + (slots.length > SHOW ? ` and ${slots.length - SHOW} more` : '')
 }
 
+/** A node as people read it in a message: "nodeB (ba579b99, 127.0.0.1:30002)". */
+function label(t: Topology, id: string): string {
+  const n = nodeById(t, id)
+  return n ? nodeLabel(n) : id.slice(0, 8)
+}
+
 export function planMove(t: Topology, slots: readonly number[], toId: string, o: MoveOptions = {}): Plan {
   if (!Array.isArray(slots) || slots.length === 0) throw new UsageError('no slots given', 'give slots as 100, 100-200 or 0-99,200,300-310')
   for (const s of slots) {
@@ -30,7 +36,7 @@ export function planMove(t: Topology, slots: readonly number[], toId: string, o:
   requirePrimary(ctx, toId, 'target')
   if (o.from !== undefined) {
     requirePrimary(ctx, o.from, 'source')
-    if (o.from === toId) throw new UsageError(`source and target are the same node (${toId})`)
+    if (o.from === toId) throw new UsageError(`source and target are the same node (${label(t, toId)})`)
   }
 
   const wanted = [...new Set(slots)].sort((a, b) => a - b)
@@ -58,16 +64,18 @@ export function planMove(t: Topology, slots: readonly number[], toId: string, o:
     )
   }
   if (elsewhere.size > 0) {
-    const parts = [...elsewhere.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([id, ss]) => `${listSome(ss)} owned by ${id}`)
+    const parts = [...elsewhere.entries()]
+      .sort((a, b) => (a[0] < b[0] ? -1 : 1))
+      .map(([id, ss]) => `slot${ss.length > 1 ? 's' : ''} ${listSome(ss)} ${ss.length > 1 ? 'are' : 'is'} owned by ${label(t, id)}`)
     throw new PreconditionError(
       'source_not_owner',
-      `${o.from} does not own every slot to move: ${parts.join('; ')}`,
+      `${parts.join('; ')}, not by ${label(t, o.from!)}`,
       'check the owners with `reshard status`, or leave out --from',
     )
   }
   for (const m of moves) {
     if (!ctx.slotsOf.has(m.from)) {
-      throw new PreconditionError('source_not_owner', `slot ${m.slot} is owned by ${m.from}, which is not a primary that is up`, 'run `reshard check`')
+      throw new PreconditionError('source_not_owner', `slot ${m.slot} is owned by ${label(t, m.from)}, which is not a primary that is up`, 'run `reshard check`')
     }
   }
 
@@ -76,4 +84,12 @@ export function planMove(t: Topology, slots: readonly number[], toId: string, o:
   const options: Record<string, unknown> = {slots: formatSlots(wanted), to: toId}
   if (o.from !== undefined) options.from = o.from
   return finishPlan(ctx, {kind: 'move', options, moves, weights, skipped})
+}
+
+/** An explicit list of moves (any pairs) as a plan, each slot from its current owner as given. */
+export function planMoves(t: Topology, moves: ReadonlyArray<{slot: number; from: string; to: string}>): Plan {
+  const ctx = planningContext(t)
+  const weights = new Map<string, number>()
+  for (const m of moves) for (const id of [m.from, m.to]) weights.set(id, 1)
+  return finishPlan(ctx, {kind: 'move', options: {slots: formatSlots(moves.map((m) => m.slot).sort((a, b) => a - b))}, moves: [...moves], weights})
 }

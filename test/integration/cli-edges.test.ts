@@ -72,6 +72,42 @@ describe('CLI edges: secrets in DEBUG, slow readers, exit codes, typed connectio
     expect(dr.stderr).toMatch(/is a replica/)
     const mv = await runCli(['move', '1', '--to', replica.hostname, '--yes'], {env: cluster.env})
     expect(mv.code, show(mv)).toBe(3)
+    // one exit code per mistake: the same for `move --count` and `plan move` (it was 2 with --count)
+    for (const args of [
+      ['move', '--count', '2', '--to', replica.hostname, '--yes'],
+      ['move', '--count', '2', '--from', replica.hostname, '--to', 'nodeB', '--yes'],
+      ['plan', 'move', '1', '--to', replica.hostname],
+      ['plan', 'move', '--count', '2', '--to', replica.hostname],
+    ]) {
+      const r = await runCli(args, {env: cluster.env})
+      expect(r.code, `${args.join(' ')}\n${show(r)}`).toBe(3)
+      expect(r.stderr).toMatch(/is a replica/)
+    }
+  })
+
+  it('an uncovered slot exits 3 from `move` and from `plan move` alike (move said 2)', async () => {
+    // slot 16000 (nodeC's) owned by no node: DELSLOTS everywhere, then given back to its owner
+    const slot = '16000'
+    const owner = cluster.nodes.find((n) => n.hostname === 'nodeC')!
+    for (const c of clients.values()) await c.call('CLUSTER', 'DELSLOTS', slot).catch(() => undefined)
+    try {
+      for (const args of [
+        ['move', slot, '--to', 'nodeB', '--yes'],
+        ['plan', 'move', slot, '--to', 'nodeB'],
+      ]) {
+        const r = await runCli(args, {env: cluster.env})
+        expect(r.code, `${args.join(' ')}\n${show(r)}`).toBe(3)
+        expect(r.stderr).toMatch(/slot 16000 has no owner/)
+      }
+    } finally {
+      await clients.get(`${cluster.state.host}:${owner.port}`)!.call('CLUSTER', 'ADDSLOTS', slot)
+      // every node sees the owner again before the next test
+      for (let i = 0; i < 100; i++) {
+        const st = await runCli(['check'], {env: cluster.env})
+        if (st.code === 0) break
+        await new Promise((r) => setTimeout(r, 100))
+      }
+    }
   })
 
   it('an HTTP server as seed: one line saying it is not a Redis node, exit 3', async () => {

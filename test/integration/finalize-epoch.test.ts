@@ -9,6 +9,7 @@ import type {Redis} from 'ioredis'
 import {EventBus} from '../../src/events/events.js'
 import {runMoves} from '../../src/operations/run-moves.js'
 import {openSession} from '../../src/operations/session.js'
+import {planMoves} from '../../src/planner/move.js'
 import {parseClusterNodes} from '../../src/topology/cluster-nodes.js'
 import {startTestCluster, type TestCluster, type TestNode} from './helpers/cluster.js'
 import {auditKeys, clientsOf, closeClients, snapshotKeys, type KeySnapshot} from './helpers/key-audit.js'
@@ -55,7 +56,7 @@ describe('epoch-safe finalization: parallel pairs where each node is a target an
       })
       const session = await openSession(cluster.connection)
       try {
-        await runMoves({session, moves, bus: new EventBus(), engine: {parallel: 4, waveSlots: 2}})
+        await runMoves({session, plan: planMoves(session.topology, moves), bus: new EventBus(), engine: {parallel: 4, waveSlots: 2}})
         finalizations += moves.length
       } catch (e) {
         failures.push(`round ${round}: ${(e as Error).message}`)

@@ -115,7 +115,7 @@ describe('planMove', () => {
 
   it('refuses slots the source does not own, and slots nobody owns', () => {
     expect(() => planMove(t, [0, 6000], C, {from: A})).toThrow(PreconditionError)
-    expect(() => planMove(t, [0, 6000], C, {from: A})).toThrow(/6000 owned by/)
+    expect(() => planMove(t, [0, 6000], C, {from: A})).toThrow(/slot 6000 is owned by/)
     const partial = topology([{slots: '0-99'}, {slots: '100-199'}])
     expect(() => planMove(partial, [150, 300], A)).toThrow(/no owner/)
   })

@@ -1,24 +1,9 @@
 // `reshard plan drain NODE`: the plan `reshard drain` would run, printed (or written with -o).
-import {Args, Flags} from '../../cli/oclif.js'
 import {engineFlags} from '../../cli/engine-flags.js'
 import {BaseCommand} from '../../cli/base-command.js'
+import {drainArgs, drainFlags, drainGoal, emitPlan, outputFlag} from '../../cli/plan-flags.js'
 import {EXIT_CODE_HELP} from '../../errors.js'
-import {planFromCluster, type DrainGoal} from '../../operations/plan.js'
-import {emitPlan, outputFlag} from './rebalance.js'
-
-export const drainArgs = {
-  node: Args.string({description: 'the primary to empty: id, id prefix, host:port or hostname', required: true}),
-}
-
-/** The planning flags `plan drain` and `drain` share. */
-export const drainFlags = {
-  to: Flags.string({char: 't', multiple: true, helpValue: 'NODE', description: 'primary that takes slots (repeatable). Default: every other primary, empty ones included'}),
-  weight: Flags.string({char: 'w', multiple: true, helpValue: 'NODE=N', description: 'share of a target (repeatable; default 1)'}),
-}
-
-export function drainGoal(node: string, f: {to?: string[]; weight?: string[]}): DrainGoal {
-  return {kind: 'drain', node, to: f.to, weights: f.weight}
-}
+import {planFromCluster} from '../../operations/plan.js'
 
 export default class PlanDrain extends BaseCommand<typeof PlanDrain> {
   static override summary = 'Plan emptying a primary: where each of its slots would go'

@@ -3,12 +3,12 @@ import {Args, Flags} from '../../cli/oclif.js'
 import {engineFlags} from '../../cli/engine-flags.js'
 import {BaseCommand} from '../../cli/base-command.js'
 import {EXIT_CODE_HELP} from '../../errors.js'
-import {makePlan, planFromCluster} from '../../operations/plan.js'
-import {countMoves} from '../../operations/move.js'
+import {planFromCluster} from '../../operations/plan.js'
+import {planCount} from '../../operations/move.js'
 import {openSession} from '../../operations/session.js'
 import {checkMoveArgs} from '../../cli/move-args.js'
+import {emitPlan, outputFlag} from '../../cli/plan-flags.js'
 import {parseSlots} from '../../topology/slot-set.js'
-import {emitPlan, outputFlag} from './rebalance.js'
 
 export default class PlanMove extends BaseCommand<typeof PlanMove> {
   static override summary = 'Plan moving given slots to a primary'
@@ -39,8 +39,7 @@ ${EXIT_CODE_HELP}`
     } else {
       const session = await openSession(await this.connection())
       try {
-        const {moves} = await countMoves(session.real, session.topology, {count, to, from: this.flags.from ?? 'all'})
-        plan = await makePlan(session.real, session.topology, {kind: 'move', slots: moves.map((m) => m.slot), to})
+        ;({plan} = await planCount(session.reader, session.topology, {count, to, from: this.flags.from ?? 'all'}))
       } finally {
         await session.close()
       }
