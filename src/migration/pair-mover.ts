@@ -103,14 +103,9 @@ export class PairMover implements PairStrategy {
         }
         const next = !stop.soft && waves[i + 1] ? this.open(waves[i + 1]!) : undefined
         next?.catch(() => undefined)
-        let streamed: ClassifiedMove[] = []
-        let failure: unknown
-        try {
-          streamed = await this.stream(wave)
-        } catch (e) {
-          failure = e
-          streamed = (e as {streamed?: ClassifiedMove[]}).streamed ?? []
-        }
+        // a slot that failed comes back as `failure` with the slots streamed before it; anything
+        // else thrown (a lost connection before the first slot) streamed nothing
+        const {streamed, failure} = await this.stream(wave).catch((e: unknown) => ({streamed: [] as ClassifiedMove[], failure: e}))
         // A target that stopped answering gets no more commands: what is open stays open for
         // `recover` (waiting on it would only hang the run).
         if (failure instanceof TargetUnreachableError) {
@@ -173,7 +168,8 @@ export class PairMover implements PairStrategy {
    * fast path streams them all back to back; a slot it could not prove empty goes through the
    * careful per-slot loop, which starts with a fresh listing and handles every error case.
    */
-  private async stream(wave: ClassifiedMove[]): Promise<ClassifiedMove[]> {
+  /** Stream a wave's slots in order; stops at the first failed slot and returns it as `failure`. */
+  private async stream(wave: ClassifiedMove[]): Promise<{streamed: ClassifiedMove[]; failure?: unknown}> {
     const {admin, from, to, opts, bus, stop, toLabel, throttle} = this.ctx
     let proven = new Set<number>()
     let fastError: unknown
@@ -208,10 +204,10 @@ export class PairMover implements PairStrategy {
         stop.request('soft', `slot ${m.slot} failed`)
         // slots after it that the fast path proved empty are finalized all the same
         for (const later of wave.slice(wave.indexOf(m) + 1)) if (proven.has(later.slot)) streamed.push(later)
-        throw Object.assign(e as object, {streamed})
+        return {streamed, failure: e}
       }
     }
-    return streamed
+    return {streamed}
   }
 
   private checkSetSlot(moves: ClassifiedMove[], replies: Array<string | undefined>, what: string, nodeLabel: string): void {

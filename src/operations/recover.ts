@@ -164,9 +164,9 @@ async function stoppedError(admin: ClusterAdmin, stop: StopControl, doc: Recover
   const reason = stop.reason ?? 'interrupted'
   const open = admin.dryRun ? [] : openSlotsOf(await admin.refresh(), name)
   if (open.length === 0) {
-    return Object.assign(new ReshardError('interrupted', `${reason}; nothing is left open`, EXIT.INTERRUPTED_PROMPT, 'run `reshard recover` again to repair what is left'), {document: doc})
+    return new ReshardError('interrupted', `${reason}; nothing is left open`, EXIT.INTERRUPTED_PROMPT, 'run `reshard recover` again to repair what is left').withDocument(doc)
   }
-  return Object.assign(new LeftOpenError('interrupted', reason, open), {document: doc})
+  return new LeftOpenError('interrupted', reason, open).withDocument(doc)
 }
 
 /** One entry per open or unowned slot (a slot open on both sides once). */
@@ -184,11 +184,8 @@ export function openSlotsOf(t: Topology, name: (id: string) => string): OpenSlot
 function failureOf(doc: RecoverDocument): ReshardError {
   const failed = doc.slots.filter((r) => r.outcome === 'failed')
   if (failed.length > 0) {
-    return Object.assign(new ReshardError('recover_failed', `could not repair slot(s) ${failed.map((f) => f.slot).join(', ')}: ${failed[0]!.message}`, EXIT.LEFT_OPEN, 'fix the cause, then run `reshard recover` again'), {document: doc})
+    return new ReshardError('recover_failed', `could not repair slot(s) ${failed.map((f) => f.slot).join(', ')}: ${failed[0]!.message}`, EXIT.LEFT_OPEN, 'fix the cause, then run `reshard recover` again').withDocument(doc)
   }
   const undecidable = doc.slots.filter((r) => r.outcome === 'undecidable')
-  return Object.assign(
-    new ReshardError('undecidable', `slot(s) ${undecidable.map((u) => u.slot).join(', ')} cannot be repaired safely: ${undecidable[0]!.message}`, EXIT.PRECONDITION, 'inspect the keys named above, resolve them by hand, then run `reshard recover` again'),
-    {document: doc},
-  )
+  return new ReshardError('undecidable', `slot(s) ${undecidable.map((u) => u.slot).join(', ')} cannot be repaired safely: ${undecidable[0]!.message}`, EXIT.PRECONDITION, 'inspect the keys named above, resolve them by hand, then run `reshard recover` again').withDocument(doc)
 }
