@@ -16,7 +16,8 @@ export interface Interrupts {
   uninstall(): void
 }
 
-export function handleInterrupts(o: {stop: StopControl; what: string; force: (sig: NodeJS.Signals) => void; graceMs?: number}): Interrupts {
+/** `what`: what is in flight ("step"), or the whole message after the first signal ("stopping: ..."). */
+export function handleInterrupts(o: {stop: StopControl; what: string | (() => string); force: (sig: NodeJS.Signals) => void; graceMs?: number}): Interrupts {
   let count = 0
   let finished = false
   const onSignal = (sig: NodeJS.Signals) => {
@@ -24,7 +25,8 @@ export function handleInterrupts(o: {stop: StopControl; what: string; force: (si
     if (finished) return
     if (count === 1) {
       o.stop.request('hard', `interrupted by ${sig}`)
-      process.stderr.write(paint.yellow(`\n${sig}: stopping after the ${o.what} in flight (press Ctrl-C again to exit now)\n`))
+      const message = typeof o.what === 'string' ? `stopping after the ${o.what} in flight` : o.what()
+      process.stderr.write(paint.yellow(`\n${sig}: ${message} (press Ctrl-C again to exit now)\n`))
       return
     }
     if (count > 2) return

@@ -10,10 +10,10 @@ import type {MechanismChoice} from '../migration/mechanism.js'
 import {runMoves, type MovePreview, type MoveRunDocument} from '../operations/run-moves.js'
 import type {Session} from '../operations/session.js'
 import type {Plan} from '../planner/index.js'
-import {paint} from '../output/colour.js'
 import {nameOf} from '../topology/topology.js'
 import {attachReporter, chooseReporterMode} from '../output/progress.js'
 import {BaseCommand} from './base-command.js'
+import {handleInterrupts, type Interrupts} from './interrupts.js'
 import {engineOptionsFrom, type engineFlags} from './engine-flags.js'
 
 /** The flags a mover may have (each command picks from engineFlags), typed for the shared code. */
@@ -28,9 +28,6 @@ export interface PlanRunOptions {
   /** List the slots the move plan skipped (the target owns them) as skipped: `move`, the wizard. */
   listAlreadyOwned?: boolean
 }
-
-/** After a second Ctrl-C, how long a SETSLOT round in progress may take before we exit anyway. */
-const GRACE_MS = 1000
 
 export abstract class MoverCommand<T extends typeof Command> extends BaseCommand<T> {
   /** The mechanism a plan asks for, used when no --mechanism flag is given (apply). */
@@ -55,10 +52,7 @@ export abstract class MoverCommand<T extends typeof Command> extends BaseCommand
     }
   }
 
-  /**
-   * Run a plan with the right reporter, Ctrl-C handling and result document. (Over 60 lines:
-   * the signal handler shares the run's state - interrupts, finished, the pairs' mechanisms.)
-   */
+  /** Run a plan with the right reporter, Ctrl-C handling and result document. */
   protected async executePlan(session: Session, plan: Plan, resumeCommand: string, o: PlanRunOptions = {}): Promise<MoveRunDocument> {
     const f = this.moverFlags
     const bus = session.bus
@@ -66,43 +60,25 @@ export abstract class MoverCommand<T extends typeof Command> extends BaseCommand
     const name = (id: string) => nameOf(session.topology, id)
     const openNow = trackOpenSlots(bus, name)
     const reporter = attachReporter(bus, chooseReporterMode({json: this.json, quiet: Boolean(f.quiet)}), process.stdout, name)
-    // Ctrl-C once: stop after the batch in flight, close what can be closed safely, report.
-    // Twice: skip the verify wait; if the run has not returned within a moment (a batch stuck
-    // on a frozen node), print the open slots and the document and exit 5 at once. The handlers
-    // stay installed to the end of the command: a signal in the final phase never kills it.
-    let interrupts = 0
-    let finished = false
-    let atomicPairs = 0
-    let legacyPairs = 0
-    const onSignal = (sig: NodeJS.Signals) => {
-      interrupts++
-      if (finished) return
-      if (interrupts === 1) {
-        stop.request('hard', `interrupted by ${sig}`)
-        process.stderr.write(paint.yellow(`\n${sig}: ${stoppingMessage(atomicPairs, legacyPairs)} (press Ctrl-C again to exit now)\n`))
-        return
-      }
-      if (interrupts > 2) return
-      stop.request('now', `interrupted by ${sig}`)
-      setTimeout(() => {
-        if (finished) return
-        finished = true
-        reporter.stop()
-        const open = openNow()
-        const err = new LeftOpenError('interrupted', `interrupted by ${sig}`, open, resumeCommand)
-        this.printFailureNow(err, {ok: false, dryRun: false, open})
-        process.exit(EXIT.LEFT_OPEN)
-      }, GRACE_MS)
-    }
-    // Signals are ours only once the run starts: during the confirmation prompt Ctrl-C belongs
-    // to the prompt (it cancels and nothing changes).
+    // Ctrl-C once: stop after the batch in flight (an atomic task: cancel it), close what can be
+    // closed safely, report. Twice: skip the verify wait; if the run has not returned within a
+    // moment (a batch stuck on a frozen node), print the open slots and the document and exit 5 at
+    // once (cli/interrupts.ts). Signals are ours only once the run starts: during the confirmation
+    // prompt Ctrl-C belongs to the prompt (it cancels and nothing changes).
+    let interrupts: Interrupts | undefined
     const offStart = bus.on((e) => {
-      if (e.type === 'run-started') {
-        atomicPairs = e.pairs.filter((p) => p.mechanism === 'atomic').length
-        legacyPairs = e.pairs.length - atomicPairs
-        process.on('SIGINT', onSignal)
-        process.on('SIGTERM', onSignal)
-      }
+      if (e.type !== 'run-started') return
+      const atomicPairs = e.pairs.filter((p) => p.mechanism === 'atomic').length
+      interrupts = handleInterrupts({
+        stop,
+        what: () => stoppingMessage(atomicPairs, e.pairs.length - atomicPairs),
+        force: (sig) => {
+          reporter.stop()
+          const open = openNow()
+          this.printFailureNow(new LeftOpenError('interrupted', `interrupted by ${sig}`, open, resumeCommand), {ok: false, dryRun: false, open})
+          process.exit(EXIT.LEFT_OPEN)
+        },
+      })
     })
     try {
       const {document} = await runMoves({
@@ -125,7 +101,7 @@ export abstract class MoverCommand<T extends typeof Command> extends BaseCommand
       offStart()
       reporter.stop()
       // the handlers stay: the document is printed after this, and a late Ctrl-C must not kill it
-      finished = true
+      interrupts?.finish()
     }
   }
 }
