@@ -16,9 +16,7 @@ import {chooseMechanisms} from '../../dist/migration/mechanism.js'
 import {DEFAULT_ENGINE_OPTIONS} from '../../dist/migration/options.js'
 import {assertClusterReady, classifyMoves} from '../../dist/migration/preflight.js'
 import {StopControl} from '../../dist/migration/stop-control.js'
-import {proveRights} from '../../dist/cluster/rights.js'
 import {countSlotKeys, openSession, takeLease} from '../../dist/operations/session.js'
-import {movesFor} from '../../dist/operations/move.js'
 import {BenchCluster} from '../bench-lib/cluster.js'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
@@ -44,13 +42,13 @@ async function timedMove(seed, slots, to, mechanism) {
   const [host, port] = seed.split(':')
   const session = await openSession({seeds: [{host, port: Number(port)}], source: 'bench', connectTimeoutMs: 3000, timeoutMs: 5000})
   lap('connect + discovery')
-  const moves = movesFor(session.topology, {slots, to})
+  const moves = slots.map((slot) => ({slot, from: session.topology.owners[slot], to}))
   assertClusterReady(session.topology, moves)
   const topo = await takeLease(session, 'bench phases')
   lap('lease + re-read')
   assertClusterReady(topo, moves)
   const {todo, skipped} = classifyMoves(topo, moves)
-  await proveRights(session.real, topo, todo)
+  await session.proveRights(topo, todo)
   lap('rights probe')
   const counts = await countSlotKeys(session.admin, todo)
   const todoK = todo.map((m) => ({...m, keys: counts.get(m.slot) ?? 0}))

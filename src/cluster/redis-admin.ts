@@ -11,7 +11,8 @@ import {ADMIN_TIMEOUT_MS, closedMessage, within} from './timeout.js'
 import {sendEncoded} from './encoded-command.js'
 import type {ConnectionOptions} from './connection.js'
 import {buildMigrateArgs} from './migrate-args.js'
-import {canonicalKeys, COUNTKEYS_SCRIPT, dumpKeys} from './key-reads.js'
+import {canonicalKeys, COUNTKEYS_SCRIPT, dumpKeys, NONEMPTY_SCRIPT} from './key-reads.js'
+import {toRanges} from '../topology/slot-ranges.js'
 import {SetSlotSender} from './setslot.js'
 
 export class RedisClusterAdmin implements ClusterAdmin {
@@ -98,6 +99,23 @@ export class RedisClusterAdmin implements ClusterAdmin {
       return undefined
     }
     return replies
+  }
+
+  /** Key counts of the slots among `slots` that hold keys (one script over their ranges; the
+   *  per-slot counts where the node runs no script). */
+  async nonEmptySlots(nodeId: string, slots: readonly number[]): Promise<Map<number, number>> {
+    const out = new Map<number, number>()
+    if (slots.length === 0) return out
+    const c = await within(this.client(nodeId), ADMIN_TIMEOUT_MS, `node ${this.label(nodeId)}`)
+    const args = toRanges([...slots]).flatMap(([a, b]) => [String(a), String(b)])
+    const flat = await within(this.script<number>(c, NONEMPTY_SCRIPT, args), ADMIN_TIMEOUT_MS, `node ${this.label(nodeId)}`)
+    if (flat) {
+      for (let i = 0; i < flat.length; i += 2) out.set(Number(flat[i]), Number(flat[i + 1]))
+      return out
+    }
+    const counts = await this.countKeys(nodeId, slots)
+    slots.forEach((s, i) => counts[i]! > 0 && out.set(s, counts[i]!))
+    return out
   }
 
   countKeys(nodeId: string, slots: readonly number[]): Promise<number[]> {

@@ -1,6 +1,5 @@
 // `reshard status` and `reshard check`: a document describing the cluster, and the problems
 // that make `check` fail.
-import type {ClusterAdmin} from '../cluster/cluster-admin.js'
 import type {ConnectionOptions} from '../cluster/connection.js'
 import {RedisClusterAdmin} from '../cluster/redis-admin.js'
 import {runningAsmTasks, type RunningAsmTask} from './asm-tasks.js'
@@ -120,9 +119,9 @@ export function statusOf(t: Topology, tasks: readonly RunningAsmTask[] = []): St
 }
 
 /** Keys on a primary in a slot it neither owns nor imports: COUNTKEYSINSLOT of every such slot
- *  (one small script per node; cheap on the server). Adds them to the document's problems. */
-/** `underAsm`: slots of running atomic migrations, whose keys on the target are the import in flight. */
-export async function addOrphans(admin: ClusterAdmin, t: Topology, doc: StatusDocument, underAsm: ReadonlySet<number> = new Set()): Promise<void> {
+ *  (one small script per node over their ranges; cheap on the server). Adds them to the document's
+ *  problems. `underAsm`: slots of running atomic migrations, whose keys on the target are the import in flight. */
+export async function addOrphans(admin: {nonEmptySlots(nodeId: string, slots: readonly number[]): Promise<Map<number, number>>}, t: Topology, doc: StatusDocument, underAsm: ReadonlySet<number> = new Set()): Promise<void> {
   const found: NonNullable<StatusDocument['orphaned']> = []
   await Promise.all(
     primaries(t)
@@ -131,9 +130,9 @@ export async function addOrphans(admin: ClusterAdmin, t: Topology, doc: StatusDo
         const own = new Set([...p.claims, ...t.open.filter((o) => o.nodeId === p.id).map((o) => o.slot)])
         const others: number[] = []
         for (let s = 0; s < SLOT_COUNT; s++) if (!own.has(s) && !underAsm.has(s)) others.push(s)
-        const counts = await admin.countKeys(p.id, others)
-        const slots = others.filter((_, i) => counts[i]! > 0)
-        if (slots.length > 0) found.push({node: nameOf(t, p.id), slots: formatSlots(slots), keys: slots.reduce((a, s) => a + counts[others.indexOf(s)]!, 0)})
+        const counts = await admin.nonEmptySlots(p.id, others)
+        const slots = [...counts.keys()].sort((a, b) => a - b)
+        if (slots.length > 0) found.push({node: nameOf(t, p.id), slots: formatSlots(slots), keys: [...counts.values()].reduce((a, n) => a + n, 0)})
       }),
   )
   doc.orphaned = found

@@ -330,8 +330,11 @@ describe('recover on a 3-primary cluster: every half-migrated state, orphaned ke
     expect(await countInSlot(cl(C), slot)).toBe(orphans.length)
     expect(await countInSlot(cl(A), slot)).toBe(keys.length - orphans.length)
     expect(await ownerInView(cl(C), slot)).toBe(A.id)
-    // No slot is open and the slot map is intact: `check` cannot see stray keys (DESIGN.md §4
-    // lists what it checks), so only the dry-run is asked here.
+    // No slot is open and the slot map is intact: `check` finds the stray keys by its orphan scan
+    // (one script over the ranges nodeC does not own) and names the slot and the count
+    const verdict = await cli('check', '--json')
+    expect(verdict.code, explain(verdict, 'check')).toBe(3)
+    expect((JSON.parse(verdict.stdout) as {problems: string[]}).problems).toContainEqual(`${orphans.length} orphaned key(s) on nodeC in slot(s) it does not own: ${slot}; move them to the owner with: reshard recover --slot ${slot}`)
     const nodesBefore = await clusterNodesOfAll(cluster)
     const countsBefore = await slotCounts(slot)
     const dry = await cli('recover', '--dry-run', '--json')
