@@ -9,7 +9,8 @@ import {nameOf, type Topology} from '../topology/topology.js'
 import type {EngineOptions} from './options.js'
 import {AtomicMover} from './atomic-mover.js'
 import {FinalizeGate} from './finalize-gate.js'
-import {pairKey, type PairMechanism} from './mechanism.js'
+import type {PairMechanism} from './mechanism.js'
+import {groupPairs, pairKey, type Pair as PlannedPair} from '../planner/pairs.js'
 import {PairMover} from './pair-mover.js'
 import type {ClassifiedMove, MoveSpec} from './preflight.js'
 import type {StopControl} from './stop-control.js'
@@ -31,22 +32,7 @@ export interface RunResult {
   error?: ReshardError
 }
 
-interface Pair<M = ClassifiedMove> {
-  from: string
-  to: string
-  moves: M[]
-}
-
-export function groupPairs<M extends MoveSpec>(moves: readonly M[]): Array<Pair<M>> {
-  const byKey = new Map<string, Pair<M>>()
-  for (const m of moves) {
-    const k = `${m.from}>${m.to}`
-    let p = byKey.get(k)
-    if (!p) byKey.set(k, (p = {from: m.from, to: m.to, moves: []}))
-    p.moves.push(m)
-  }
-  return [...byKey.values()]
-}
+type Pair = PlannedPair<ClassifiedMove>
 
 /** The default parallelism: as many as there are disjoint pairs, at most 4. */
 export function defaultParallel(moves: readonly MoveSpec[]): number {

@@ -4,6 +4,7 @@
 import type {AsmFlavour, ClusterAdmin} from '../cluster/cluster-admin.js'
 import {PreconditionError, UsageError} from '../errors.js'
 import {nameOf, type Topology} from '../topology/topology.js'
+import {pairKey} from '../planner/pairs.js'
 
 export type Mechanism = 'legacy' | 'atomic'
 export type MechanismChoice = 'auto' | Mechanism
@@ -42,7 +43,6 @@ export function assertMechanismLimits(choice: MechanismChoice | undefined, limit
   }
 }
 
-export const pairKey = (from: string, to: string): string => `${from}>${to}`
 
 const FLAVOUR_NAME: Record<AsmFlavour | 'none', string> = {
   valkey: 'Valkey 9 atomic slot migration (CLUSTER MIGRATESLOTS)',

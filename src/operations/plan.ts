@@ -13,7 +13,7 @@ import {formatSlots, SLOT_COUNT} from '../topology/slot-set.js'
 import {nodeById, nodeLabel, shortName, type TopoNode, type Topology} from '../topology/topology.js'
 import {openSession} from './session.js'
 import {chooseMechanisms, type MechanismChoice} from '../migration/mechanism.js'
-import {groupPairs} from '../migration/executor.js'
+import {groupPairs} from '../planner/pairs.js'
 
 export interface RebalanceGoal {
   kind: 'rebalance'

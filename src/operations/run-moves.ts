@@ -3,7 +3,8 @@
 // execution, result. Prints nothing: it returns data and emits events.
 import {AbortedError, AsmError, EXIT, LeftOpenError, ReshardError} from '../errors.js'
 import type {EventBus} from '../events/events.js'
-import {executeMoves, defaultParallel, groupPairs, type RunResult} from '../migration/executor.js'
+import {executeMoves, defaultParallel, type RunResult} from '../migration/executor.js'
+import {groupPairs} from '../planner/pairs.js'
 import {chooseMechanisms, type Mechanism, type MechanismChoice, type PairMechanism} from '../migration/mechanism.js'
 import {DEFAULT_ENGINE_OPTIONS, type EngineOptions} from '../migration/options.js'
 import {assertClusterReady} from '../migration/preflight.js'
@@ -53,15 +54,8 @@ export interface MoveRunDocument {
 }
 
 export function previewOf(todo: MoveSpec[], skipped: MovePreview['skipped']): MovePreview {
-  const pairs = new Map<string, MovePreview['pairs'][number]>()
-  for (const m of todo) {
-    const k = `${m.from}>${m.to}`
-    let p = pairs.get(k)
-    if (!p) pairs.set(k, (p = {from: m.from, to: m.to, slots: [], keys: 0}))
-    p.slots.push(m.slot)
-    p.keys += m.keys ?? 0
-  }
-  return {todo, skipped, keys: todo.reduce((a, m) => a + (m.keys ?? 0), 0), pairs: [...pairs.values()]}
+  const pairs = groupPairs(todo).map((p) => ({from: p.from, to: p.to, slots: p.moves.map((m) => m.slot), keys: p.moves.reduce((a, m) => a + (m.keys ?? 0), 0)}))
+  return {todo, skipped, keys: todo.reduce((a, m) => a + (m.keys ?? 0), 0), pairs}
 }
 
 /**
