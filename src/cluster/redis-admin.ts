@@ -3,7 +3,7 @@
 import type {Redis} from 'ioredis'
 import {ConnectionError} from '../errors.js'
 import {parseClusterNodes} from '../topology/cluster-nodes.js'
-import {nameOf, nodeById, type Topology} from '../topology/topology.js'
+import {nameOf, nodeById, type Topology, shortId} from '../topology/topology.js'
 import {getSlotMigrations, migrationStatus, rangeArgs, readFlavour} from './asm-commands.js'
 import type {AsmFlavour, AsmTask, ChannelOptions, ClusterAdmin, MigrateBatch, MigrationChannel, MigrateOptions, MigrateOutcome, MigrateResult, SetSlotOp} from './cluster-admin.js'
 import {discover, NodePool} from './discovery.js'
@@ -55,7 +55,7 @@ export class RedisClusterAdmin implements ClusterAdmin {
       await this.refresh()
       n = nodeById(this.topo!, nodeId)
     }
-    if (!n) throw new ConnectionError(`node ${nodeId.slice(0, 8)} is not part of the cluster any more`)
+    if (!n) throw new ConnectionError(`node ${shortId(nodeId)} is not part of the cluster any more`)
     return this.pool.get(n.address)
   }
 
@@ -65,7 +65,7 @@ export class RedisClusterAdmin implements ClusterAdmin {
 
   address(nodeId: string): {host: string; port: number} {
     const n = this.topo && nodeById(this.topo, nodeId)
-    if (!n) throw new ConnectionError(`node ${nodeId.slice(0, 8)} is unknown`)
+    if (!n) throw new ConnectionError(`node ${shortId(nodeId)} is unknown`)
     return {host: n.host, port: n.port}
   }
 

@@ -19,7 +19,7 @@
 //   once every node, replicas included, names the new owners of those slots.
 import type {ClusterAdmin} from '../cluster/cluster-admin.js'
 import {parseClusterNodes} from '../topology/cluster-nodes.js'
-import {primaries, type Topology} from '../topology/topology.js'
+import {primaries, type Topology, shortId} from '../topology/topology.js'
 import {SlotError} from './key-mover.js'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -85,7 +85,7 @@ export class FinalizeGate {
       const seen = new Map<number, string>()
       for (const id of ids) {
         const c = e.get(id)!.config
-        if (seen.has(c)) return `primaries ${seen.get(c)!.slice(0, 8)} and ${id.slice(0, 8)} share config epoch ${c}`
+        if (seen.has(c)) return `primaries ${shortId(seen.get(c)!)} and ${shortId(id)} share config epoch ${c}`
         seen.set(c, id)
       }
       const max = Math.max(...ids.filter((id) => id !== target).map((id) => e.get(id)!.config))
@@ -106,7 +106,7 @@ export class FinalizeGate {
       if (above.length === 0) return undefined
       // it did not bump (it believed it already had the highest epoch) or someone climbed: bump
       await this.admin.bumpEpoch(target)
-      return `${above.map((id) => id.slice(0, 8)).join(', ')} at epoch ${e.get(above[0]!)!.config}, the target at ${mine}`
+      return `${above.map((id) => shortId(id)).join(', ')} at epoch ${e.get(above[0]!)!.config}, the target at ${mine}`
     }, 'the target does not hold the newest config epoch')
   }
 
@@ -129,7 +129,7 @@ export class FinalizeGate {
         const lines = parseClusterNodes(await this.admin.clusterNodes(id))
         const owner = new Map<number, string>()
         for (const l of lines) if (l.role === 'primary') for (const s of l.slots) if (m.has(s)) owner.set(s, l.id)
-        for (const [s, to] of m) if (owner.get(s) !== to) return `node ${id.slice(0, 8)} still names ${owner.get(s)?.slice(0, 8) ?? 'no node'} as the owner of slot ${s}`
+        for (const [s, to] of m) if (owner.get(s) !== to) return `node ${shortId(id)} still names ${(owner.get(s) && shortId(owner.get(s)!)) ?? 'no node'} as the owner of slot ${s}`
       }
       return undefined
     }, 'the slots given away earlier have not settled')

@@ -9,6 +9,7 @@ import type {FinalizeGate} from './finalize-gate.js'
 import {SlotError} from './key-mover.js'
 import {type ClassifiedMove, otherPrimaries} from './preflight.js'
 import type {StopControl} from './stop-control.js'
+import {shortId} from '../topology/topology.js'
 
 export interface FinalizeCtx {
   admin: ClusterAdmin
@@ -57,9 +58,9 @@ async function tellOthers(ctx: FinalizeCtx, okMoves: ClassifiedMove[]): Promise<
       try {
         const r = await admin.setSlots(id, okOps)
         const e = r.find((x) => x !== undefined)
-        if (e && !/only with masters/i.test(e)) bus.emit({type: 'warning', message: `SETSLOT NODE on ${id.slice(0, 8)}: ${e}`})
+        if (e && !/only with masters/i.test(e)) bus.emit({type: 'warning', message: `SETSLOT NODE on ${shortId(id)}: ${e}`})
       } catch (e) {
-        bus.emit({type: 'warning', message: `could not tell ${id.slice(0, 8)} about the new owner: ${(e as Error).message}`})
+        bus.emit({type: 'warning', message: `could not tell ${shortId(id)} about the new owner: ${(e as Error).message}`})
       }
     }),
   )

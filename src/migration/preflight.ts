@@ -4,7 +4,7 @@
 import {PreconditionError} from '../errors.js'
 import {DONE_REASON, reconcileMoves, type ClassifiedMove, type MoveSpec} from '../planner/reconcile.js'
 import {formatSlots} from '../topology/slot-set.js'
-import {nodeById, nodeLabel, primaries, type Topology} from '../topology/topology.js'
+import {labelOf, nodeById, nodeLabel, primaries, shortId, type Topology} from '../topology/topology.js'
 
 // The move types and the resume rules live in the pure planner (planner/reconcile.ts).
 export type {ClassifiedMove, MoveSpec, ResumeKind} from '../planner/reconcile.js'
@@ -14,10 +14,7 @@ export interface Classification {
   skipped: Array<MoveSpec & {reason: string}>
 }
 
-function label(t: Topology, id: string): string {
-  const n = nodeById(t, id)
-  return n ? nodeLabel(n) : id.slice(0, 8)
-}
+const label = labelOf
 
 /** Every primary must answer; nodes involved must be primaries. */
 export function assertClusterReady(t: Topology, moves: readonly MoveSpec[]): void {
@@ -47,7 +44,7 @@ export function assertClusterReady(t: Topology, moves: readonly MoveSpec[]): voi
   }
   for (const id of involved) {
     const n = nodeById(t, id)
-    if (!n) throw new PreconditionError('unknown_node', `node ${id.slice(0, 8)} is not in the cluster`, 'run `reshard status` to see the nodes')
+    if (!n) throw new PreconditionError('unknown_node', `node ${shortId(id)} is not in the cluster`, 'run `reshard status` to see the nodes')
     if (n.role !== 'primary') {
       throw new PreconditionError('not_primary', `${nodeLabel(n)} is a replica, slots can only move between primaries`, 'choose a primary (see `reshard status`)')
     }

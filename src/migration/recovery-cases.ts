@@ -1,7 +1,7 @@
 // PURE. What is wrong with a slot, and which node should end up owning it.
 // The five half-migrated states Redis' own cluster tests construct, plus orphaned keys and an
 // unowned slot (issue: recover). Classification reads only the Topology and key counts.
-import {nodeById, primaries, type Topology} from '../topology/topology.js'
+import {nodeById, primaries, type Topology, shortId} from '../topology/topology.js'
 
 export type RecoveryCase =
   | 'half-init-migrating-only' // source MIGRATING, target not importing
@@ -48,7 +48,7 @@ export function diagnoseSlot(t: Topology, slot: number, keyCounts: ReadonlyMap<s
   }
   // Every mark must describe the same source -> target pair.
   const pairs = new Set(marks.map((m) => (m.state === 'migrating' ? `${m.nodeId}>${m.peerId}` : `${m.peerId}>${m.nodeId}`)))
-  if (pairs.size > 1) return {...base, case: 'undecidable', reason: `conflicting migrations: ${[...pairs].map((p) => p.split('>').map((x) => x.slice(0, 8)).join('->')).join(', ')}`}
+  if (pairs.size > 1) return {...base, case: 'undecidable', reason: `conflicting migrations: ${[...pairs].map((p) => p.split('>').map((x) => shortId(x)).join('->')).join(', ')}`}
   const [source, target] = [...pairs][0]!.split('>') as [string, string]
   if (!nodeById(t, source) || !nodeById(t, target)) return {...base, case: 'undecidable', reason: 'a node named by the open slot is not in the cluster'}
   if (claimants.length > 1) return {...base, case: 'undecidable', reason: `${claimants.length} primaries claim the slot`}

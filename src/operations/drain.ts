@@ -1,7 +1,7 @@
 // What became of a drained primary (`reshard drain`): the node's own view after the run decides,
 // re-read until it settles, since roles are never cached (DESIGN.md §1). Prints nothing.
 import type {ClusterReader} from '../cluster/cluster-admin.js'
-import {nodeById, shortName, type Topology} from '../topology/topology.js'
+import {nodeById, shortName, type Topology, shortId} from '../topology/topology.js'
 
 export interface DrainedNode {
   id: string
@@ -35,7 +35,7 @@ export async function drainedNode(reader: Pick<ClusterReader, 'refresh'>, t: Top
 
 export function describeDrained(t: Topology, id: string, dryRun: boolean): DrainedNode {
   const n = nodeById(t, id)
-  if (!n) return {id, name: id.slice(0, 8), address: '?', role: 'unknown', slots: 0, message: `node ${id.slice(0, 8)} is no longer in the cluster`}
+  if (!n) return {id, name: shortId(id), address: '?', role: 'unknown', slots: 0, message: `node ${shortId(id)} is no longer in the cluster`}
   const name = shortName(n)
   // A replica's DBSIZE is its primary's data: report keys of a primary only.
   const base = {id, name, address: n.address, slots: n.slots.length, keys: n.role === 'primary' ? n.keyCount : undefined}
@@ -43,7 +43,7 @@ export function describeDrained(t: Topology, id: string, dryRun: boolean): Drain
   if (!n.reachable) return {...base, role: 'unknown', message: `${name} did not answer after the drain; run \`reshard status\``}
   if (n.role === 'replica') {
     const p = n.primaryId ? nodeById(t, n.primaryId) : undefined
-    const primary = p ? shortName(p) : n.primaryId?.slice(0, 8)
+    const primary = p ? shortName(p) : (n.primaryId && shortId(n.primaryId))
     return {...base, role: 'replica', primary, message: `${name} now has no slots and is a replica of ${primary ?? 'another primary'}`}
   }
   if (n.slots.length > 0) return {...base, role: 'primary', message: `${name} still owns ${n.slots.length} slot(s); run \`reshard status\``}

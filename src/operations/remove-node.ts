@@ -7,7 +7,7 @@ import {formatCommand} from '../cluster/membership.js'
 import {AbortedError, PreconditionError} from '../errors.js'
 import type {NodeLine} from '../topology/cluster-nodes.js'
 import {formatSlots} from '../topology/slot-set.js'
-import {nodeById, nodeLabel, shortName, type TopoNode, type Topology} from '../topology/topology.js'
+import {nodeById, nodeLabel, shortName, type TopoNode, type Topology, shortId} from '../topology/topology.js'
 import {notConverged, waitForViews} from './membership-wait.js'
 
 /** Redis bans a forgotten node id for this long (CLUSTER FORGET). */
@@ -75,7 +75,7 @@ function newPrimaryFor(t: Topology, removed: TopoNode): TopoNode | undefined {
 export async function removeNode(m: Membership, t: Topology, input: RemoveNodeInput): Promise<RemoveNodeDocument> {
   const start = Date.now()
   const n = nodeById(t, input.nodeId)
-  if (!n) throw new PreconditionError('unknown_node', `node ${input.nodeId.slice(0, 8)} is not in the cluster any more`, 'run `reshard status`')
+  if (!n) throw new PreconditionError('unknown_node', `node ${shortId(input.nodeId)} is not in the cluster any more`, 'run `reshard status`')
   const blocker = removalBlockers(t, n)
   if (blocker) throw blocker
   const others = t.nodes.filter((x) => x.id !== n.id)

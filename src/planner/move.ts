@@ -4,7 +4,7 @@
 // source does not own, is refused: the cluster is not in the state the operator expects.
 import {PreconditionError, UsageError} from '../errors.js'
 import {formatSlots, MAX_SLOT} from '../topology/slot-set.js'
-import {nodeById, nodeLabel, type Topology} from '../topology/topology.js'
+import {labelOf, type Topology} from '../topology/topology.js'
 import {checkSlotKeys, finishPlan, planningContext, requirePrimary, slotsOf, type Plan, type SkippedSlot} from './plan.js'
 
 export interface MoveOptions {
@@ -21,10 +21,7 @@ function listSome(slots: number[]): string {
 }
 
 /** A node as people read it in a message: "nodeB (ba579b99, 127.0.0.1:30002)". */
-function label(t: Topology, id: string): string {
-  const n = nodeById(t, id)
-  return n ? nodeLabel(n) : id.slice(0, 8)
-}
+const label = labelOf
 
 export function planMove(t: Topology, slots: readonly number[], toId: string, o: MoveOptions = {}): Plan {
   if (!Array.isArray(slots) || slots.length === 0) throw new UsageError('no slots given', 'give slots as 100, 100-200 or 0-99,200,300-310')

@@ -9,7 +9,7 @@
 //    difference listed (StalePlanError, exit 4, nothing changed).
 import {SlotAlreadyImportingError, SlotAlreadyMigratingError, StalePlanError, type PreconditionError} from '../errors.js'
 import {formatSlots} from '../topology/slot-set.js'
-import {nodeById, nodeLabel, shortName, type OpenSlotMark, type Topology} from '../topology/topology.js'
+import {nodeById, nodeLabel, shortName, type OpenSlotMark, type Topology, shortId} from '../topology/topology.js'
 import type {Plan} from './plan.js'
 
 export interface MoveSpec {
@@ -50,13 +50,13 @@ function labeller(t: Topology, plan?: Plan): Namer {
     const live = nodeById(t, id)
     if (live) return shortName(live)
     const p = planNodes.get(id)
-    return p ? `${p.hostname ?? p.address} (${id.slice(0, 8)})` : id.slice(0, 8)
+    return p ? `${p.hostname ?? p.address} (${shortId(id)})` : shortId(id)
   }
 }
 
 const fullLabel = (t: Topology, id: string): string => {
   const n = nodeById(t, id)
-  return n ? nodeLabel(n) : id.slice(0, 8)
+  return n ? nodeLabel(n) : shortId(id)
 }
 
 const isOurs = (o: OpenSlotMark, m: MoveSpec): boolean =>
@@ -141,7 +141,7 @@ export function reconcile(plan: Plan, t: Topology): Reconciled {
   }
   if (planIds.size > 0 && ![...planIds].some((id) => live.has(id))) {
     stale.push(`the plan was made for another cluster: none of its nodes is in this one (plan cluster ${plan.cluster.id}, this cluster ${t.clusterId})`)
-    for (const n of plan.cluster.nodes) stale.push(`node ${n.id.slice(0, 8)} (${n.hostname ? `${n.hostname}, ` : ''}${n.address}) is not in this cluster`)
+    for (const n of plan.cluster.nodes) stale.push(`node ${shortId(n.id)} (${n.hostname ? `${n.hostname}, ` : ''}${n.address}) is not in this cluster`)
     return {todo: [], done: [], alreadyOwned: [], stale}
   }
   const elsewhereId = plan.cluster.id !== t.clusterId ? ` (the plan was made for cluster ${plan.cluster.id}, this is ${t.clusterId})` : ''
