@@ -16,6 +16,7 @@ import type {ClassifiedMove, MoveSpec} from './preflight.js'
 import type {StopControl} from './stop-control.js'
 import {SlotLedger, type RunSlotResult} from './slot-ledger.js'
 import type {PairStrategy} from './strategy.js'
+import {readUntil} from '../cluster/poll.js'
 
 export type {RunSlotResult}
 
@@ -121,19 +122,15 @@ async function runPairs(pairs: Pair[], parallel: number, stop: StopControl, stra
 /** Polls until every reachable node names each done slot's target as its owner (gossip lags); `seen` gets each fresh topology. */
 async function verifyOwners(admin: ClusterAdmin, done: readonly RunSlotResult[], opts: EngineOptions, stop: StopControl, bus: EventBus, seen: (t: Topology) => void): Promise<boolean> {
   if (admin.dryRun || done.length === 0) return true
-  const deadline = Date.now() + opts.verifyDeadlineMs
-  for (;;) {
+  const wrongOwners = async () => {
     const topology = await admin.refresh()
     seen(topology)
-    const wrong = done.filter((r) => topology.owners[r.slot] !== r.to || topology.disagreements.some((d) => d.slots.includes(r.slot)))
-    if (wrong.length === 0) return true
-    if (stop.now) return false // the second Ctrl-C: report now, `check` confirms later
-    if (Date.now() > deadline) {
-      bus.emit({type: 'warning', message: `after ${opts.verifyDeadlineMs} ms, nodes still disagree on the owner of ${wrong.length} slot(s); run \`reshard check\``})
-      return false
-    }
-    await new Promise((r) => setTimeout(r, 100))
+    return done.filter((r) => topology.owners[r.slot] !== r.to || topology.disagreements.some((d) => d.slots.includes(r.slot)))
   }
+  // the second Ctrl-C (stop.now) gives up at once: report now, `check` confirms later
+  const r = await readUntil(wrongOwners, (wrong) => wrong.length === 0, {deadlineMs: opts.verifyDeadlineMs, stop: () => stop.now})
+  if (!r.done && !stop.now) bus.emit({type: 'warning', message: `after ${opts.verifyDeadlineMs} ms, nodes still disagree on the owner of ${r.value.length} slot(s); run \`reshard check\``})
+  return r.done
 }
 
 export async function executeMoves(p: {

@@ -14,6 +14,7 @@ import type {SlotDiagnosis} from './recovery-cases.js'
 import {compareCopies, whichIsNewer} from './repair-copies.js'
 import {describeStep, type RepairPlan, type RepairStep} from './repair-steps.js'
 import type {StopControl} from './stop-control.js'
+import {readUntil} from '../cluster/poll.js'
 
 export interface RecoverSlotResult {
   slot: number
@@ -63,13 +64,11 @@ export function settled(t: Topology, slot: number, owner: string): boolean {
 
 /** Poll the cluster until every slot is settled on its owner; the slots that are not at the deadline. */
 export async function waitSettled(ctx: RepairContext, want: ReadonlyArray<{slot: number; owner: string}>, deadlineMs: number): Promise<number[]> {
-  const deadline = Date.now() + deadlineMs
-  for (;;) {
+  const unsettled = async () => {
     const now = await ctx.admin.refresh()
-    const bad = want.filter((w) => !settled(now, w.slot, w.owner)).map((w) => w.slot)
-    if (bad.length === 0 || ctx.stop.now || Date.now() > deadline) return bad
-    await new Promise((r) => setTimeout(r, ctx.pollMs ?? 100))
+    return want.filter((w) => !settled(now, w.slot, w.owner)).map((w) => w.slot)
   }
+  return (await readUntil(unsettled, (bad) => bad.length === 0, {deadlineMs, intervalMs: ctx.pollMs, stop: () => ctx.stop.now})).value
 }
 
 /** Cancel steps (atomic migration tasks), before any slot is repaired; the steps done. */

@@ -2,6 +2,7 @@
 // re-read until it settles, since roles are never cached (DESIGN.md §1). Prints nothing.
 import type {ClusterReader} from '../cluster/cluster-admin.js'
 import {nodeById, shortName, type Topology, shortId} from '../topology/topology.js'
+import {readUntil} from '../cluster/poll.js'
 
 export interface DrainedNode {
   id: string
@@ -23,14 +24,16 @@ const POLL_MS = 100
 /** The drained node as the cluster sees it now (a dry run: as it was, unchanged). */
 export async function drainedNode(reader: Pick<ClusterReader, 'refresh'>, t: Topology, nodeId: string, dryRun: boolean): Promise<DrainedNode> {
   if (dryRun) return describeDrained(t, nodeId, true)
-  const deadline = Date.now() + SETTLE_MS
-  for (;;) {
-    const now = await reader.refresh()
-    const d = describeDrained(now, nodeId, false)
-    // A replica, or an empty primary that the others see empty too, is the final answer.
-    if (d.role === 'replica' || Date.now() > deadline || (d.role === 'primary' && d.slots === 0 && now.disagreements.length === 0)) return d
-    await new Promise((r) => setTimeout(r, POLL_MS))
-  }
+  // A replica, or an empty primary that the others see empty too, is the final answer.
+  const {value} = await readUntil(
+    async () => {
+      const now = await reader.refresh()
+      return {d: describeDrained(now, nodeId, false), agree: now.disagreements.length === 0}
+    },
+    ({d, agree}) => d.role === 'replica' || (d.role === 'primary' && d.slots === 0 && agree),
+    {deadlineMs: SETTLE_MS, intervalMs: POLL_MS},
+  )
+  return value.d
 }
 
 export function describeDrained(t: Topology, id: string, dryRun: boolean): DrainedNode {

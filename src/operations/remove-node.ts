@@ -9,6 +9,7 @@ import type {NodeLine} from '../topology/cluster-nodes.js'
 import {formatSlots} from '../topology/slot-set.js'
 import {nodeById, nodeLabel, shortName, type TopoNode, type Topology, shortId} from '../topology/topology.js'
 import {notConverged, waitForViews} from './membership-wait.js'
+import {readUntil} from '../cluster/poll.js'
 
 /** Redis bans a forgotten node id for this long (CLUSTER FORGET). */
 export const FORGET_BAN_MS = 60_000
@@ -148,11 +149,9 @@ async function sendAfter(m: Membership, c: NodeCommand): Promise<void> {
 
 /** After a drain: re-read until no view gives the node a slot (roles are never cached, docs/architecture.md "Safety rules"). */
 export async function settleAfterDrain(refresh: () => Promise<Topology>, id: string, timeoutMs: number): Promise<Topology> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const t = await refresh()
+  const settled = (t: Topology) => {
     const n = nodeById(t, id)
-    if (!n || (n.slots.length === 0 && n.claims.length === 0 && t.disagreements.length === 0) || Date.now() > deadline) return t
-    await new Promise((r) => setTimeout(r, 100))
+    return !n || (n.slots.length === 0 && n.claims.length === 0 && t.disagreements.length === 0)
   }
+  return (await readUntil(refresh, settled, {deadlineMs: timeoutMs})).value
 }
