@@ -10,8 +10,10 @@ describe('readUntil', () => {
 
   it('gives up at the deadline with the last value read, having read at least once', async () => {
     let n = 0
-    const r = await readUntil(async () => ++n, () => false, {deadlineMs: 0, intervalMs: 1})
-    expect(r).toEqual({value: 1, done: false})
+    const r = await readUntil(async () => ++n, () => false, {deadlineMs: 30, intervalMs: 5})
+    expect(r.done).toBe(false)
+    expect(r.value).toBe(n)
+    expect(n).toBeGreaterThanOrEqual(1)
   })
 
   it('gives up at once when stop says so', async () => {
