@@ -133,6 +133,8 @@ async function verifyOwners(admin: ClusterAdmin, done: readonly RunSlotResult[],
   return r.done
 }
 
+/** Run every pair, verify the owners, report (a little over 60 lines: announce, run, verify,
+ *  result and error are each one call; what is left is the run's shared state). */
 export async function executeMoves(p: {
   admin: ClusterAdmin
   topology: Topology

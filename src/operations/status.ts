@@ -55,6 +55,8 @@ export function unservedSlots(t: Topology): number[] {
   return out
 }
 
+/** The status document (a little over 60 lines: the list of problems is built in the order the
+ *  human output prints them, next to the fields they come from). */
 export function statusOf(t: Topology, tasks: readonly RunningAsmTask[] = []): StatusDocument {
   const name = (id: string) => nameOf(t, id)
   const prim = primaries(t)

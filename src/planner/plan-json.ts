@@ -94,7 +94,9 @@ function spread(v: unknown, path: string): Spread {
   return s
 }
 
-/** Parse and validate a plan file. Throws UsageError with a one-line message on anything wrong. */
+/** Parse and validate a plan file. Throws UsageError with a one-line message on anything wrong.
+ *  (Long on purpose: one check per field of the format, in the order of schema/plan.schema.json,
+ *  so the two can be read side by side.) */
 export function parsePlan(text: string): Plan {
   let raw: unknown
   try {

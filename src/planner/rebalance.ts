@@ -121,6 +121,8 @@ interface KNode {
  * no slot moves twice). Slot caps: a primary's slot count stays within ±50 % of its weighted slot
  * share (KEYS_SLOT_SLACK) so no primary ends with an absurd number of slots.
  * With no keys at all there is nothing to weigh: only weight-0 primaries are emptied.
+ * (About 100 lines: one greedy loop whose donor/receiver choice, caps and tie-breaks share its
+ * running totals; the steps are commented inline.)
  */
 function balanceKeys(parts: Part[], slotKeys: ReadonlyArray<number>, threshold: number): Move[] {
   const W = weightSum(parts)

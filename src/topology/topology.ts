@@ -65,6 +65,8 @@ export interface Topology {
   clusterId: string
 }
 
+/** One snapshot from every node's own view (a little over 60 lines: one pass that fills owners,
+ *  claims, open slots, replica copies and disagreements together, from the same views). */
 export function buildTopology(views: readonly NodeView[]): Topology {
   const answered = views.filter((v) => v.lines && v.lines.length > 0)
   // Every node's own line (myself) is the best source of its role, address and open slots.
