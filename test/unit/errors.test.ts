@@ -30,6 +30,7 @@ describe('exit code table', () => {
     ['STALE_PLAN', 4],
     ['LEFT_OPEN', 5],
     ['MOVES_NEEDED', 10],
+    ['INTERRUPTED_PROMPT', 130],
   ] as const)('EXIT.%s is %i and is documented', (name, code) => {
     expect(EXIT[name]).toBe(code)
     expect(table.get(code)).toBeTruthy()
