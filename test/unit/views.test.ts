@@ -13,7 +13,7 @@ import {planView} from '../../src/output/views/plan.js'
 import {rebalanceCheckView} from '../../src/output/views/rebalance-check.js'
 import {recoverView} from '../../src/output/views/recover.js'
 import {moveRunView, planRunView} from '../../src/output/views/run.js'
-import {sandboxStatusView, type SandboxStatusDocument} from '../../src/output/views/sandbox.js'
+import {sandboxStatusView, sandboxUpView, type SandboxStatusDocument, type SandboxUpDocument} from '../../src/output/views/sandbox.js'
 import {checkView, statusView} from '../../src/output/views/status.js'
 import type {View} from '../../src/output/views/view.js'
 import {withCounts} from './planner-fixtures.js'
@@ -118,6 +118,23 @@ describe('plan, recover and sandbox views', () => {
     expect(human(sandboxStatusView, one('a'))).toBe('Sandbox "a" not running: unknown server, 0/0 nodes alive (password); data in /d/a\n  HOSTNAME  ADDRESS  ROLE  SLOTS  PID  STATE\nEvery node is gone; `reshard sandbox down --name a` cleans up the record.')
     const both = human(sandboxStatusView, {ok: true, running: false, sandboxes: [one('a'), one('b')]})
     expect(both.split('\n\n').map((b) => b.split('\n')[0]!.slice(0, 11))).toEqual(['Sandbox "a"', 'Sandbox "b"'])
+  })
+})
+
+describe('sandbox up view', () => {
+  it('the first line, the password and TLS lines, the state and the hint; --json: the document alone', () => {
+    const document: SandboxUpDocument = {ok: true, name: 'v', server: null, statePath: '/s/v.json', dataDir: '/d', redisServer: 'redis-server', password: true, tls: {caCert: '/d/ca.crt', cert: '/d/n.crt', key: '/d/n.key'}, nodes: [], seeded: null, ms: 2500}
+    const up = {document, named: true, server: 'valkey 8.0.1', primaries: 3, replicas: 1, user: 'ops', replicationAuth: ['masterauth'], statusHint: 'reshard status'}
+    expect(human(sandboxUpView, up).split('\n')).toEqual([
+      'Sandbox "v" up in 2.5 s: valkey 8.0.1, 3 primaries, 1 replica each; data in /d',
+      '  HOSTNAME  ADDRESS  ROLE  SLOTS  PID  STATE',
+      'Password: set, ACL user ops (kept in the 0600 state file; reshard commands use it, redis-cli needs REDISCLI_AUTH; replication: masterauth)',
+      'TLS: CA certificate /d/ca.crt (reshard commands use it; redis-cli needs --tls --cacert)',
+      'State: /s/v.json',
+      'try: reshard status',
+    ])
+    expect(human(sandboxUpView, {...up, named: false, replicas: 0, document: {...document, password: false, tls: null}}).split('\n')[0]).toBe('Sandbox up in 2.5 s: valkey 8.0.1, 3 primaries; data in /d')
+    expect(sandboxUpView.document!(up)).toBe(document)
   })
 })
 

@@ -1,5 +1,7 @@
-// `reshard sandbox status` and `reshard sandbox down`: the recorded sandboxes and their nodes.
+// `reshard sandbox up|status|down`: the sandboxes started, recorded or stopped, and their nodes.
 import type {NodeStatus} from '../../sandbox/sandbox-status.js'
+import type {SeedResult} from '../../sandbox/seed.js'
+import type {SandboxState} from '../../sandbox/state.js'
 import type {StopNodeResult as StopResult} from '../../sandbox/stop.js'
 import {nodeTable} from '../../sandbox/table.js'
 import {paint} from '../colour.js'
@@ -74,4 +76,62 @@ export const sandboxDownView: View<SandboxDownDocument> = {
     if (!('dataDir' in d)) return `No sandbox${d.name ? ` named "${d.name}"` : ''} is recorded (${d.statePath}); nothing to stop.`
     return [...d.stopped.map(stopped), `Sandbox "${d.name}" down; removed ${d.dataDir} and ${d.statePath}`].join('\n')
   },
+}
+
+/** `sandbox up --json`. */
+export interface SandboxUpDocument {
+  ok: true
+  name: string
+  server: SandboxState['server'] | null
+  statePath: string
+  dataDir: string
+  redisServer: string
+  password: boolean
+  tls: SandboxState['tls'] | null
+  nodes: NodeStatus[]
+  seeded: SeedResult | null
+  ms: number
+}
+
+/** What `sandbox up` started: its document, and what people read besides. */
+export interface SandboxUp {
+  document: SandboxUpDocument
+  /** Started under a name of its own (not "default"). */
+  named: boolean
+  /** The server's name and version as the nodes say it ("valkey 8.0.1"). */
+  server?: string
+  primaries: number
+  replicas: number
+  user?: string
+  replicationAuth?: string[]
+  /** A command that shows this sandbox, as typed. */
+  statusHint: string
+}
+
+function seededLine(s: SeedResult): string {
+  const types = Object.entries(s.byType)
+    .filter(([, n]) => n > 0)
+    .map(([t, n]) => `${t} ${n}`)
+    .join(', ')
+  return `Seeded ${s.count} keys (${types}; ${s.withTtl} with TTL, ${s.binaryNames} binary names) in ${(s.ms / 1000).toFixed(1)} s`
+}
+
+export const sandboxUpView: View<SandboxUp, SandboxUpDocument> = {
+  human: (u) => {
+    const d = u.document
+    const replicas = u.replicas > 0 ? `, ${u.replicas} replica${u.replicas > 1 ? 's' : ''} each` : ''
+    const out = [`${paint.green(`Sandbox${u.named ? ` "${d.name}"` : ''} up`)} in ${(d.ms / 1000).toFixed(1)} s: ${u.server ?? 'unknown server'}, ${u.primaries} primaries${replicas}; data in ${d.dataDir}`]
+    for (const line of nodeTable(d.nodes, {dim: paint.dim, good: paint.green, bad: paint.red})) out.push(`  ${line}`)
+    if (d.seeded) out.push(seededLine(d.seeded))
+    if (d.password) {
+      const repl = u.replicationAuth && u.replicationAuth.length > 0 ? `; replication: ${u.replicationAuth.join(', ')}` : ''
+      const user = u.user !== undefined ? `, ACL user ${u.user}` : ''
+      out.push(`Password: set${user} (kept in the 0600 state file; reshard commands use it, redis-cli needs REDISCLI_AUTH${repl})`)
+    }
+    if (d.tls) out.push(`TLS: CA certificate ${d.tls.caCert} (reshard commands use it; redis-cli needs --tls --cacert)`)
+    out.push(paint.dim(`State: ${d.statePath}`))
+    out.push(`try: ${paint.bold(u.statusHint)}`)
+    return out.join('\n')
+  },
+  document: (u) => u.document,
 }
