@@ -7,6 +7,7 @@ import type {ConnectionOptions} from '../cluster/connection.js'
 import {resolveConnection} from './connection-target.js'
 import {paint} from '../output/colour.js'
 import {closestWord} from './suggest.js'
+import type {View} from '../output/views/view.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 
@@ -39,6 +40,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected flags!: BaseFlags<T>
   protected args!: Interfaces.InferredArgs<T['args']>
   private secrets: string[] = []
+  /** The --json document present() printed: oclif must not print it again as the returned value. */
+  private presented?: object
   private cleanups: Array<() => Promise<void> | void> = []
 
   static override get usage(): string | undefined {
@@ -98,6 +101,32 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** Whether the command may ask for confirmation: never when stdin is not a TTY. */
   protected get interactive(): boolean {
     return Boolean(process.stdin.isTTY) && !this.jsonEnabled()
+  }
+
+  /**
+   * The one place a result is printed: under --json its document (once: oclif's own printing of
+   * the returned value skips it, see logJson), otherwise the view's text; then the exit code the
+   * result means (a verdict), set without an error so nothing more is printed. Returns the
+   * document, which the command returns.
+   */
+  protected present<R extends object, D extends object = R>(result: R, view: View<R, D>): D {
+    const document = view.document ? view.document(result) : (result as unknown as D)
+    if (this.jsonEnabled()) {
+      if (view.text) process.stdout.write(view.text(result))
+      else super.logJson(document)
+      this.presented = document
+    } else {
+      const text = view.human(result, {quiet: Boolean((this.flags as {quiet?: boolean}).quiet)})
+      if (text !== '') this.log(text)
+    }
+    const code = view.exitCode?.(result) ?? 0
+    if (code !== 0) process.exitCode = code
+    return document
+  }
+
+  override logJson(json: unknown): void {
+    if (json !== undefined && json === this.presented) return
+    super.logJson(json)
   }
 
   override async finally(err: Error | undefined): Promise<void> {

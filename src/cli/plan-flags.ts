@@ -2,10 +2,8 @@
 // `rebalance`, `drain`, `remove-node`, `move`), and how a `plan` command prints its plan.
 import {Args, Flags} from './oclif.js'
 import {UsageError} from '../errors.js'
-import {DEFAULT_THRESHOLD, serializePlan, type BalanceBy, type Plan} from '../planner/index.js'
-import {writePlanFile, type DrainGoal, type RebalanceGoal} from '../operations/plan.js'
-import {paint} from '../output/colour.js'
-import {renderPlan} from '../output/plan-render.js'
+import {DEFAULT_THRESHOLD, type BalanceBy} from '../planner/index.js'
+import type {DrainGoal, RebalanceGoal} from '../operations/plan.js'
 
 /** --threshold PERCENT, checked here (an oclif parse error would lose our message). */
 export function parseThreshold(input: string | undefined): number | undefined {
@@ -52,19 +50,3 @@ export function drainGoal(node: string, f: {to?: string[]; weight?: string[]}): 
 /** -o/--output, for every command that makes a plan. */
 export const outputFlag = Flags.string({char: 'o', helpValue: 'FILE', description: 'write the plan document (JSON) to FILE, for `reshard apply FILE`'})
 
-/**
- * What every `plan` command ends with: -o writes the document; --json prints exactly the document
- * (serializePlan, the same bytes as the file); otherwise the plan as tables.
- */
-export async function emitPlan(plan: Plan, o: {output?: string; json: boolean; log: (s: string) => void}): Promise<void> {
-  if (o.output) await writePlanFile(o.output, plan)
-  if (o.json) {
-    process.stdout.write(serializePlan(plan))
-    return
-  }
-  o.log(renderPlan(plan))
-  if (o.output) {
-    o.log('')
-    o.log(plan.moves.length > 0 ? `Plan written to ${o.output}; run it with: reshard apply ${o.output}` : paint.dim(`Plan written to ${o.output} (it moves nothing)`))
-  }
-}

@@ -1,5 +1,5 @@
 // What `apply`, `rebalance`, `drain` and `remove-node` share: print the plan, say what is already
-// done, and run the rest through the one path of every mover (MoverCommand.executePlan).
+// done, and run the rest (the result is printed by the command's view, output/views/run.ts) through the one path of every mover (MoverCommand.executePlan).
 import type {Command} from '@oclif/core/command'
 import {planSummary, doneDocument, type PlanRunDocument} from '../operations/apply.js'
 import type {Session} from '../operations/session.js'
@@ -32,8 +32,8 @@ export abstract class PlanRunnerCommand<T extends typeof Command> extends MoverC
       if (check.done.length > 0) this.log(paint.dim(`already done: ${check.done.length} of ${plan.moves.length} move(s) (the target owns the slot); they are skipped`))
       this.log('')
     }
+    // a plan already done says so in its view (output/views/run.ts planRunView)
     if (!pending) {
-      if (human && allDone) this.log(paint.green(`nothing to do: all ${plan.moves.length} move(s) of the ${plan.kind} plan are done (each target owns its slot)`))
       return {...doneDocument(session.admin.dryRun, check.done), plan: planSummary(plan, check.done.length)}
     }
     const doneReported = new Set(check.done.map((m) => m.slot))

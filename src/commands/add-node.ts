@@ -7,6 +7,7 @@ import {addNode, type AddNodeDocument} from '../operations/add-node.js'
 import {parseNodeAddress} from '../operations/membership-wait.js'
 import {openSession} from '../operations/session.js'
 import {paint} from '../output/colour.js'
+import {addNodeView} from '../output/views/membership.js'
 import {confirmChange, membershipFlags} from '../cli/membership-flags.js'
 
 export default class AddNode extends BaseCommand<typeof AddNode> {
@@ -45,15 +46,6 @@ ${EXIT_CODE_HELP}`
       timeoutMs: this.flags.wait * 1000,
       confirm: (q) => confirmChange(this, q),
     })
-    if (!this.json) this.log(describe(doc))
-    return doc
+    return this.present(doc, addNodeView)
   }
-}
-
-function describe(d: AddNodeDocument): string {
-  const role = d.replicaOf ? `a replica of ${d.replicaOf.name}` : 'an empty primary'
-  if (d.dryRun) return paint.dim(`dry run: ${d.node.address} (${d.node.id.slice(0, 8)}) would join as ${role}; nothing was sent`)
-  if (d.commands.length === 0) return paint.green(`${d.node.address} (${d.node.id.slice(0, 8)}) is already in the cluster as ${role}; nothing to do`)
-  const next = d.replicaOf ? '' : `; give it slots with \`reshard rebalance --use-empty-primaries\``
-  return paint.green(`added ${d.node.address} (${d.node.id.slice(0, 8)}) as ${role}: all ${d.knownBy} nodes agree (${(d.ms / 1000).toFixed(1)} s)${next}`)
 }

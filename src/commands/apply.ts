@@ -6,6 +6,7 @@ import {PlanRunnerCommand} from '../cli/plan-runner-command.js'
 import {EXIT_CODE_HELP} from '../errors.js'
 import {readPlanFile, type PlanRunDocument} from '../operations/apply.js'
 import {openSession} from '../operations/session.js'
+import {planRunView} from '../output/views/run.js'
 
 export default class Apply extends PlanRunnerCommand<typeof Apply> {
   static override summary = 'Run a plan made by `reshard plan`, after checking it still fits the cluster'
@@ -28,6 +29,6 @@ ${EXIT_CODE_HELP}`
     const session = await openSession(await this.connection(), {dryRun: this.flags['dry-run']})
     this.onCleanup(() => session.close())
     const resume = this.args.plan === '-' ? undefined : `reshard apply ${this.args.plan} --yes`
-    return this.runPlan(session, plan, resume ?? 'reshard apply PLAN --yes')
+    return this.present(await this.runPlan(session, plan, resume ?? 'reshard apply PLAN --yes'), planRunView)
   }
 }

@@ -1,6 +1,6 @@
-import {EXIT, EXIT_CODE_HELP, ReshardError} from '../errors.js'
+import {EXIT_CODE_HELP} from '../errors.js'
 import {readStatus} from '../operations/status.js'
-import {paint} from '../output/colour.js'
+import {checkView, type CheckDocument} from '../output/views/status.js'
 import {BaseCommand} from '../cli/base-command.js'
 
 export default class Check extends BaseCommand<typeof Check> {
@@ -10,18 +10,8 @@ export default class Check extends BaseCommand<typeof Check> {
 ${EXIT_CODE_HELP}`
   static override examples = ['<%= config.bin %> check', '<%= config.bin %> check --json && echo healthy']
 
-  async run(): Promise<{ok: boolean; problems: string[]}> {
-    const doc = await readStatus(await this.connection(), {orphans: true})
-    if (doc.healthy) {
-      this.log(paint.green(`OK: ${doc.primaries.length} primaries, all 16384 slots covered, no open slot, all nodes agree`))
-      return {ok: true, problems: []}
-    }
-    if (this.json) {
-      this.logJson({ok: false, problems: doc.problems})
-    } else {
-      for (const p of doc.problems) this.log(`${paint.red('✗')} ${p}`)
-    }
-    process.exitCode = EXIT.PRECONDITION
-    throw new ReshardError('check_failed', `${doc.problems.length} problem(s) found`, EXIT.PRECONDITION).asSilent()
+  async run(): Promise<CheckDocument> {
+    // unhealthy: the problems, and exit 3
+    return this.present(await readStatus(await this.connection(), {orphans: true}), checkView)
   }
 }

@@ -4,14 +4,10 @@ import {drainArgs, drainFlags, drainGoal, outputFlag} from '../cli/plan-flags.js
 import {staleHint} from '../cli/mover-command.js'
 import {PlanRunnerCommand} from '../cli/plan-runner-command.js'
 import {EXIT_CODE_HELP} from '../errors.js'
-import type {PlanRunDocument} from '../operations/apply.js'
-import {drainedNode, type DrainedNode} from '../operations/drain.js'
+import {drainedNode} from '../operations/drain.js'
 import {goalCommand, makePlan, writePlanFile} from '../operations/plan.js'
 import {openSession} from '../operations/session.js'
-import {paint} from '../output/colour.js'
-
-export type {DrainedNode} from '../operations/drain.js'
-export type DrainDocument = PlanRunDocument & {drained: DrainedNode}
+import {drainView, type DrainDocument} from '../output/views/run.js'
 
 export default class Drain extends PlanRunnerCommand<typeof Drain> {
   static override summary = 'Empty a primary: move all its slots to the other primaries, live'
@@ -41,7 +37,6 @@ ${EXIT_CODE_HELP}`
     const resume = this.flags.output ? `reshard apply ${this.flags.output} --yes` : again
     const doc = await this.runPlan(session, plan, resume, {staleHint: staleHint(again)})
     const drained = await drainedNode(session.reader, session.topology, nodeId, session.admin.dryRun)
-    if (!this.json) this.log(drained.role === 'unknown' ? paint.yellow(drained.message) : paint.green(drained.message))
-    return {...doc, drained}
+    return this.present({...doc, drained}, drainView)
   }
 }

@@ -1,13 +1,12 @@
 import {Args, Flags} from '../cli/oclif.js'
 import {EXIT_CODE_HELP} from '../errors.js'
 import {checkMoveArgs} from '../cli/move-args.js'
-import {planCount, type PickedDocument} from '../operations/move.js'
+import {planCount} from '../operations/move.js'
 import {makePlan} from '../operations/plan.js'
-import type {MoveRunDocument} from '../operations/run-moves.js'
 import {openSession} from '../operations/session.js'
 import {parseSlots} from '../topology/slot-set.js'
 import {nameOf} from '../topology/topology.js'
-import {paint} from '../output/colour.js'
+import {moveRunView, renderPicked, type MoveCommandDocument} from '../output/views/run.js'
 import {engineFlags} from '../cli/engine-flags.js'
 import {MoverCommand, staleHint} from '../cli/mover-command.js'
 
@@ -37,7 +36,7 @@ ${EXIT_CODE_HELP}`
     ...engineFlags,
   }
 
-  async run(): Promise<MoveRunDocument & {picked?: PickedDocument}> {
+  async run(): Promise<MoveCommandDocument> {
     const {slotsText, count, to} = checkMoveArgs(this.args.slots, this.flags)
     const conn = await this.connection()
     const session = await openSession(conn, {dryRun: this.flags['dry-run']})
@@ -47,21 +46,11 @@ ${EXIT_CODE_HELP}`
       const {plan, picked} = await planCount(session.reader, session.topology, {count, to, from: from ?? 'all'}, {keys: false})
       if (!this.json) this.log(renderPicked(picked, nameOf(session.topology, String(plan.options.to))))
       const resume = `reshard move ${picked.slots} --to ${to} --yes`
-      return {...(await this.executePlan(session, plan, resume, {staleHint: staleHint(resume), listAlreadyOwned: true})), picked}
+      return this.present({...(await this.executePlan(session, plan, resume, {staleHint: staleHint(resume), listAlreadyOwned: true})), picked}, moveRunView)
     }
     // the run counts the keys of its own slots: no need to read every slot's count for the plan
     const plan = await makePlan(session.reader, session.topology, {kind: 'move', slots: parseSlots(slotsText!), to, from}, {keys: false})
     const resume = `reshard move ${slotsText} --to ${to}${from ? ` --from ${from}` : ''} --yes`
-    const doc = await this.executePlan(session, plan, resume, {staleHint: staleHint(resume), listAlreadyOwned: true})
-    if (!this.json && doc.moved.length === 0 && doc.skipped.length > 0) {
-      this.log(paint.dim(`nothing to do: ${doc.skipped.length} slot(s) already owned by the target`))
-    }
-    return doc
+    return this.present(await this.executePlan(session, plan, resume, {staleHint: staleHint(resume), listAlreadyOwned: true}), moveRunView)
   }
-}
-
-function renderPicked(p: PickedDocument, target: string): string {
-  const lines = [`picked ${p.count} slot(s) with ${p.keys} keys for ${target}:`]
-  for (const f of p.from) lines.push(`  ${f.name}: ${f.slots} (${f.count} slot(s))`)
-  return lines.join('\n')
 }

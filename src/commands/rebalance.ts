@@ -1,12 +1,12 @@
 // `reshard rebalance`: `plan rebalance` + `apply` in one step; `--check` only tells (exit 10/0).
 import {Flags} from '../cli/oclif.js'
 import {engineFlags} from '../cli/engine-flags.js'
-import {EXIT, EXIT_CODE_HELP, ReshardError} from '../errors.js'
+import {EXIT_CODE_HELP} from '../errors.js'
 import {goalCommand, makePlan, writePlanFile} from '../operations/plan.js'
 import {openSession} from '../operations/session.js'
-import {paint} from '../output/colour.js'
 import {shortName, type TopoNode, type Topology} from '../topology/topology.js'
-import {rebalanceCheckDocument, renderRebalanceCheck, type RebalanceCheckDocument} from '../output/plan-render.js'
+import {rebalanceCheckView, type RebalanceCheckDocument} from '../output/views/rebalance-check.js'
+import {planRunView} from '../output/views/run.js'
 import {staleHint} from '../cli/mover-command.js'
 import {outputFlag, rebalanceFlags, rebalanceGoal} from '../cli/plan-flags.js'
 import {PlanRunnerCommand} from '../cli/plan-runner-command.js'
@@ -42,26 +42,14 @@ ${EXIT_CODE_HELP}`
       // 10); otherwise a check that says "balanced" names them, so a CI step after a scale-out
       // does not read as done.
       const idle = goal.useEmptyPrimaries ? [] : emptyPrimaries(session.topology)
-      const doc = {...rebalanceCheckDocument(plan), emptyPrimaries: idle.map((n) => ({id: n.id, name: shortName(n), address: n.address}))}
-      const note = idle.length === 0 ? undefined : paint.yellow(`note: ${idle.map((n) => `${shortName(n)} (${n.address})`).join(', ')} ${idle.length === 1 ? 'is an empty primary' : 'are empty primaries'} and took no part; add --use-empty-primaries to give ${idle.length === 1 ? 'it' : 'them'} slots`)
-      if (!doc.movesNeeded) {
-        this.log(renderRebalanceCheck(plan))
-        if (note) this.log(note)
-        return doc
-      }
-      if (this.json) this.logJson(doc)
-      else {
-        this.log(renderRebalanceCheck(plan))
-        if (note) this.log(note)
-      }
-      process.exitCode = EXIT.MOVES_NEEDED
-      throw new ReshardError('moves_needed', `${doc.moves} slot(s) to move`, EXIT.MOVES_NEEDED).asSilent()
+      // moves needed: exit 10
+      return this.present({plan, emptyPrimaries: idle.map((n) => ({id: n.id, name: shortName(n), address: n.address}))}, rebalanceCheckView)
     }
 
     // Resuming: the saved plan finishes half-moved slots exactly; a new plan is made from the new layout.
     const again = `${goalCommand(goal, 'rebalance')} --yes`
     const resume = this.flags.output ? `reshard apply ${this.flags.output} --yes` : again
-    return this.runPlan(session, plan, resume, {staleHint: staleHint(again)})
+    return this.present(await this.runPlan(session, plan, resume, {staleHint: staleHint(again)}), planRunView)
   }
 }
 

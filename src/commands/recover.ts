@@ -4,9 +4,7 @@ import {EventBus} from '../events/events.js'
 import {recover, type RecoverDocument} from '../operations/recover.js'
 import {openSession} from '../operations/session.js'
 import {attachReporter, chooseReporterMode} from '../output/progress.js'
-import {paint} from '../output/colour.js'
-import {describeFound, describeTasks} from '../output/recover-render.js'
-import {slotSummary} from '../output/slot-list.js'
+import {describeFound, describeTasks, recoverView} from '../output/views/recover.js'
 import {parseSlots} from '../topology/slot-set.js'
 import {nameOf} from '../topology/topology.js'
 import {BaseCommand} from '../cli/base-command.js'
@@ -68,12 +66,7 @@ ${EXIT_CODE_HELP}`
       confirm: (diagnoses, tasks) => this.confirmRepair(state, diagnoses, tasks),
     })
     interrupts.finish()
-    if (!this.json) {
-      if (doc.tasks.length > 0) this.log(paint.green(`${doc.dryRun ? 'dry run: would cancel' : 'cancelled'} ${doc.tasks.length} atomic migration task(s)`))
-      if (doc.slots.length === 0 && doc.tasks.length === 0) this.log(paint.green('nothing to recover: no open slot, no orphaned key, no uncovered slot'))
-      else if (doc.slots.length > 0) this.log(paint.green(`${doc.dryRun ? 'dry run: would repair' : 'repaired'} ${slotSummary(doc.slots.map((x) => x.slot))}`))
-    }
-    return doc
+    return this.present(doc, recoverView)
   }
 
   /** Ctrl-C as in `move`; a second one that the step in flight does not answer reports the slots found and not repaired. */

@@ -6,17 +6,16 @@ import {confirmChange} from '../cli/membership-flags.js'
 import {formatCommand} from '../cluster/membership.js'
 import {AbortedError, EXIT_CODE_HELP} from '../errors.js'
 import {makePlan} from '../operations/plan.js'
-import {removalBlockers, removeNode, settleAfterDrain, type RemoveNodeDocument} from '../operations/remove-node.js'
+import {removalBlockers, removeNode, settleAfterDrain} from '../operations/remove-node.js'
 import {openSession} from '../operations/session.js'
 import {paint} from '../output/colour.js'
+import {removeNodeView, type RemoveNodeRunDocument} from '../output/views/membership.js'
 import {selectNode} from '../topology/node-selector.js'
 import {nodeById, nodeLabel, type Topology} from '../topology/topology.js'
 import {staleHint} from '../cli/mover-command.js'
 import {drainFlags} from '../cli/plan-flags.js'
 import {PlanRunnerCommand} from '../cli/plan-runner-command.js'
 import type {PlanRunDocument} from '../operations/apply.js'
-
-export type RemoveNodeRunDocument = RemoveNodeDocument & {drained?: PlanRunDocument}
 
 export default class RemoveNode extends PlanRunnerCommand<typeof RemoveNode> {
   static override summary = 'Remove a node from the cluster: drain it if it owns slots, then forget it everywhere'
@@ -68,8 +67,7 @@ ${EXIT_CODE_HELP}`
     // a dry run did not drain: show the rest as if it had
     if (dryRun && owns) t = asDrained(t, n.id)
     const doc = await removeNode(m, t, {nodeId: n.id, shutdown: this.flags.shutdown, timeoutMs: this.flags.wait * 1000})
-    if (!this.json) this.log(describe(doc))
-    return {...doc, drained}
+    return this.present({...doc, drained}, removeNodeView)
   }
 
   protected override async confirmOrRefuse(): Promise<boolean> {
@@ -80,12 +78,4 @@ ${EXIT_CODE_HELP}`
 /** The topology a dry run shows the forget step against: the node owns nothing. */
 function asDrained(t: Topology, id: string): Topology {
   return {...t, nodes: t.nodes.map((x) => (x.id === id ? {...x, slots: [], claims: [], keyCount: 0} : x))}
-}
-
-function describe(d: RemoveNodeDocument): string {
-  const name = `${d.node.name} (${d.node.address}, ${d.node.id.slice(0, 8)})`
-  const moved = d.repointed.length > 0 ? `; ${d.repointed.length} replica(s) now follow ${d.repointed[0]!.to.name}` : ''
-  const end = d.shutdown ? '; the node was shut down' : d.reset ? '; the node was reset (CLUSTER RESET SOFT) and is still running' : ''
-  if (d.dryRun) return paint.dim(`dry run: ${name} would be forgotten by ${d.forgottenBy} node(s); nothing was sent`)
-  return paint.green(`removed ${name}: forgotten by all ${d.forgottenBy} other node(s) in ${d.forgetMs} ms${moved}${end}`)
 }

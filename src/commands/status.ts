@@ -1,6 +1,6 @@
-import {EXIT, EXIT_CODE_HELP} from '../errors.js'
+import {EXIT_CODE_HELP} from '../errors.js'
 import {readStatus, type StatusDocument} from '../operations/status.js'
-import {renderStatus} from '../output/tables.js'
+import {statusView} from '../output/views/status.js'
 import {BaseCommand} from '../cli/base-command.js'
 
 export default class Status extends BaseCommand<typeof Status> {
@@ -11,10 +11,7 @@ ${EXIT_CODE_HELP}`
   static override examples = ['<%= config.bin %> status', '<%= config.bin %> status -c 10.0.0.1:6379 --json']
 
   async run(): Promise<StatusDocument> {
-    const doc = await readStatus(await this.connection())
-    this.log(renderStatus(doc))
     // a node that does not answer is a verdict: the document is printed, and the exit code says so
-    if (doc.unreachable.length > 0) process.exitCode = EXIT.PRECONDITION
-    return doc
+    return this.present(await readStatus(await this.connection()), statusView)
   }
 }

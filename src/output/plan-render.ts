@@ -11,7 +11,8 @@ import {table} from './tables.js'
 /** Widest SLOTS cell before it is cut at a range boundary ("… +N ranges"). */
 const SLOTS_WIDTH = 56
 
-function nameOf(plan: Plan): (id: string) => string {
+/** How a plan names a node: its hostname, else its address (the ids a plan records). */
+export function nameOf(plan: Plan): (id: string) => string {
   const byId = new Map(plan.cluster.nodes.map((n) => [n.id, n]))
   return (id) => {
     const n = byId.get(id)
@@ -133,47 +134,4 @@ export function renderPlan(plan: Plan): string {
   out.push('')
   out.push(renderPlanSummary(plan))
   return out.join('\n')
-}
-
-export interface RebalanceCheckDocument {
-  ok: boolean
-  movesNeeded: boolean
-  /** Slots the rebalance would move. */
-  moves: number
-  keys?: number
-  pairs: Array<{from: string; to: string; slots: string; count: number; keys?: number}>
-  spread: Plan['spread']
-  threshold: number
-}
-
-export function rebalanceCheckDocument(plan: Plan): RebalanceCheckDocument {
-  const name = nameOf(plan)
-  const doc: RebalanceCheckDocument = {
-    ok: plan.moves.length === 0,
-    movesNeeded: plan.moves.length > 0,
-    moves: plan.moves.length,
-    ...(plan.totals.keys === undefined ? {} : {keys: plan.totals.keys}),
-    pairs: pairsOf(plan).map((p) => {
-      const e: RebalanceCheckDocument['pairs'][number] = {from: name(p.from), to: name(p.to), slots: formatSlots(p.slots), count: p.slots.length}
-      if (plan.totals.keys !== undefined) e.keys = plan.moves.filter((m) => m.from === p.from && m.to === p.to).reduce((a, m) => a + (m.keys ?? 0), 0)
-      return e
-    }),
-    spread: plan.spread,
-    threshold: Number(plan.options.threshold),
-  }
-  return doc
-}
-
-export function renderRebalanceCheck(plan: Plan): string {
-  if (plan.moves.length === 0) {
-    return paint.green(`OK: the primaries are within the ${String(plan.options.threshold)}% threshold (spread ${plan.spread.before.slots}); no move needed`)
-  }
-  const keys = plan.totals.keys === undefined ? '' : ` (${plan.totals.keys} keys)`
-  return [
-    paint.yellow(`Moves needed: ${plan.moves.length} slot(s)${keys} in ${pairsOf(plan).length} pair(s); spread ${plan.spread.before.slots} -> ${plan.spread.after.slots}`),
-    '',
-    renderPlanMoves(plan),
-    '',
-    renderPlanSummary(plan),
-  ].join('\n')
 }

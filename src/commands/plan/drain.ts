@@ -1,9 +1,11 @@
 // `reshard plan drain NODE`: the plan `reshard drain` would run, printed (or written with -o).
 import {engineFlags} from '../../cli/engine-flags.js'
 import {BaseCommand} from '../../cli/base-command.js'
-import {drainArgs, drainFlags, drainGoal, emitPlan, outputFlag} from '../../cli/plan-flags.js'
+import {drainArgs, drainFlags, drainGoal, outputFlag} from '../../cli/plan-flags.js'
 import {EXIT_CODE_HELP} from '../../errors.js'
-import {planFromCluster} from '../../operations/plan.js'
+import {planFromCluster, writePlanFile} from '../../operations/plan.js'
+import {planView} from '../../output/views/plan.js'
+import type {Plan} from '../../planner/index.js'
 
 export default class PlanDrain extends BaseCommand<typeof PlanDrain> {
   static override summary = 'Plan emptying a primary: where each of its slots would go'
@@ -22,8 +24,9 @@ ${EXIT_CODE_HELP}`
     mechanism: engineFlags.mechanism,
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<Plan> {
     const plan = await planFromCluster(await this.connection(), drainGoal(this.args.node, this.flags), this.flags.mechanism)
-    await emitPlan(plan, {output: this.flags.output, json: this.json, log: (s) => this.log(s)})
+    if (this.flags.output) await writePlanFile(this.flags.output, plan)
+    return this.present({plan, output: this.flags.output}, planView)
   }
 }

@@ -3,11 +3,13 @@ import {Args, Flags} from '../../cli/oclif.js'
 import {engineFlags} from '../../cli/engine-flags.js'
 import {BaseCommand} from '../../cli/base-command.js'
 import {EXIT_CODE_HELP} from '../../errors.js'
-import {planFromCluster} from '../../operations/plan.js'
+import {planFromCluster, writePlanFile} from '../../operations/plan.js'
+import {planView} from '../../output/views/plan.js'
+import type {Plan} from '../../planner/index.js'
 import {planCount} from '../../operations/move.js'
 import {openSession} from '../../operations/session.js'
 import {checkMoveArgs} from '../../cli/move-args.js'
-import {emitPlan, outputFlag} from '../../cli/plan-flags.js'
+import {outputFlag} from '../../cli/plan-flags.js'
 import {parseSlots} from '../../topology/slot-set.js'
 
 export default class PlanMove extends BaseCommand<typeof PlanMove> {
@@ -31,7 +33,7 @@ ${EXIT_CODE_HELP}`
     mechanism: engineFlags.mechanism,
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<Plan> {
     const {slotsText, count, to} = checkMoveArgs(this.args.slots, this.flags)
     let plan
     if (count === undefined) {
@@ -44,6 +46,7 @@ ${EXIT_CODE_HELP}`
         await session.close()
       }
     }
-    await emitPlan(plan, {output: this.flags.output, json: this.json, log: (s) => this.log(s)})
+    if (this.flags.output) await writePlanFile(this.flags.output, plan)
+    return this.present({plan, output: this.flags.output}, planView)
   }
 }

@@ -1,9 +1,11 @@
 // `reshard plan rebalance`: the plan `reshard rebalance` would run, printed (or written with -o).
 import {engineFlags} from '../../cli/engine-flags.js'
 import {BaseCommand} from '../../cli/base-command.js'
-import {emitPlan, outputFlag, rebalanceFlags, rebalanceGoal} from '../../cli/plan-flags.js'
+import {outputFlag, rebalanceFlags, rebalanceGoal} from '../../cli/plan-flags.js'
 import {EXIT_CODE_HELP} from '../../errors.js'
-import {planFromCluster} from '../../operations/plan.js'
+import {planFromCluster, writePlanFile} from '../../operations/plan.js'
+import {planView} from '../../output/views/plan.js'
+import type {Plan} from '../../planner/index.js'
 
 export default class PlanRebalance extends BaseCommand<typeof PlanRebalance> {
   static override summary = 'Plan a rebalance: which slots would move where, and the slot counts before and after'
@@ -22,8 +24,9 @@ ${EXIT_CODE_HELP}`
     mechanism: engineFlags.mechanism,
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<Plan> {
     const plan = await planFromCluster(await this.connection(), rebalanceGoal(this.flags), this.flags.mechanism)
-    await emitPlan(plan, {output: this.flags.output, json: this.json, log: (s) => this.log(s)})
+    if (this.flags.output) await writePlanFile(this.flags.output, plan)
+    return this.present({plan, output: this.flags.output}, planView)
   }
 }

@@ -1,7 +1,7 @@
 import {EXIT_CODE_HELP} from '../../errors.js'
 import {Flags} from '../../cli/oclif.js'
 import {BaseCommand} from '../../cli/base-command.js'
-import {paint} from '../../output/colour.js'
+import {sandboxDownView, type SandboxDownDocument} from '../../output/views/sandbox.js'
 import {chooseSandbox} from '../../sandbox/registry.js'
 import {stopSandbox} from '../../sandbox/sandbox.js'
 import {checkSandboxName, sandboxStatePath} from '../../sandbox/state.js'
@@ -21,31 +21,16 @@ export default class SandboxDown extends BaseCommand<typeof SandboxDown> {
     name: Flags.string({description: 'the sandbox to stop (default: env RESHARD_SANDBOX, else the only one)'}),
   }
 
-  async run(): Promise<Record<string, unknown>> {
+  async run(): Promise<SandboxDownDocument> {
     const name = this.flags.name === undefined ? undefined : checkSandboxName(this.flags.name)
     const chosen = chooseSandbox({name, how: 'choose one with --name NAME (or env RESHARD_SANDBOX=NAME)'})
     if (!chosen) {
       const statePath = sandboxStatePath(name ?? (process.env.RESHARD_SANDBOX || undefined))
       const which = name ?? process.env.RESHARD_SANDBOX
-      if (!this.json) this.log(`No sandbox${which ? ` named "${which}"` : ''} is recorded (${statePath}); nothing to stop.`)
-      return {ok: true, name: which ?? null, statePath, stopped: []}
+      return this.present({ok: true, name: which ?? null, statePath, stopped: []}, sandboxDownView)
     }
     const {state, path: statePath} = chosen
     const results = await stopSandbox(state, {statePath})
-    if (!this.json) {
-      for (const r of results) {
-        const what =
-          r.result === 'stopped'
-            ? paint.green('stopped')
-            : r.result === 'killed'
-              ? paint.yellow('killed (did not exit on SIGTERM)')
-              : r.result === 'not_running'
-                ? paint.dim('was not running')
-                : paint.yellow(`left alone: PID ${r.pid} is no longer the server on port ${r.port}`)
-        this.log(`  ${r.hostname.padEnd(6)}  127.0.0.1:${r.port}  pid ${r.pid}  ${what}`)
-      }
-      this.log(`Sandbox "${chosen.name}" down; removed ${state.dataDir} and ${statePath}`)
-    }
-    return {ok: true, name: chosen.name, statePath, dataDir: state.dataDir, stopped: results}
+    return this.present({ok: true, name: chosen.name, statePath, dataDir: state.dataDir, stopped: results}, sandboxDownView)
   }
 }

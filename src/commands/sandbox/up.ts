@@ -2,11 +2,11 @@ import {EXIT_CODE_HELP} from '../../errors.js'
 import {Flags} from '../../cli/oclif.js'
 import {BaseCommand} from '../../cli/base-command.js'
 import {paint} from '../../output/colour.js'
+import {sandboxUpView, type SandboxUpDocument} from '../../output/views/sandbox.js'
 import {DEFAULT_BASE_PORT, sandboxStatus, startSandbox} from '../../sandbox/sandbox.js'
 import {cliInvocation} from '../../sandbox/invocation.js'
 import {listSandboxes} from '../../sandbox/registry.js'
 import {DEFAULT_SANDBOX_NAME, checkSandboxName, sandboxStatePath} from '../../sandbox/state.js'
-import {nodeTable} from '../../sandbox/table.js'
 
 export default class SandboxUp extends BaseCommand<typeof SandboxUp> {
   static override summary = 'Start a local cluster of server processes (Redis, Valkey, ...) on 127.0.0.1'
@@ -42,7 +42,7 @@ export default class SandboxUp extends BaseCommand<typeof SandboxUp> {
     dir: Flags.string({description: 'data directory (created; must be empty). Default: a new temporary directory'}),
   }
 
-  async run(): Promise<Record<string, unknown>> {
+  async run(): Promise<SandboxUpDocument> {
     const f = this.flags
     const human = !this.json
     const progress = human && !f.quiet ? (m: string) => process.stderr.write(paint.dim(`${m}\n`)) : undefined
@@ -63,28 +63,7 @@ export default class SandboxUp extends BaseCommand<typeof SandboxUp> {
       onProgress: progress,
     })
     const status = await sandboxStatus(state, statePath)
-    if (human) {
-      const replicas = state.replicas > 0 ? `, ${state.replicas} replica${state.replicas > 1 ? 's' : ''} each` : ''
-      const named = name === DEFAULT_SANDBOX_NAME ? '' : ` "${name}"`
-      this.log(`${paint.green(`Sandbox${named} up`)} in ${(ms / 1000).toFixed(1)} s: ${status.server ?? 'unknown server'}, ${state.primaries} primaries${replicas}; data in ${state.dataDir}`)
-      for (const line of nodeTable(status.nodes, {dim: paint.dim, good: paint.green, bad: paint.red})) this.log(`  ${line}`)
-      if (seeded) {
-        const types = Object.entries(seeded.byType)
-          .filter(([, n]) => n > 0)
-          .map(([t, n]) => `${t} ${n}`)
-          .join(', ')
-        this.log(`Seeded ${seeded.count} keys (${types}; ${seeded.withTtl} with TTL, ${seeded.binaryNames} binary names) in ${(seeded.ms / 1000).toFixed(1)} s`)
-      }
-      if (state.password !== undefined) {
-        const repl = state.replicationAuth && state.replicationAuth.length > 0 ? `; replication: ${state.replicationAuth.join(', ')}` : ''
-        const user = state.user !== undefined ? `, ACL user ${state.user}` : ''
-        this.log(`Password: set${user} (kept in the 0600 state file; reshard commands use it, redis-cli needs REDISCLI_AUTH${repl})`)
-      }
-      if (state.tls) this.log(`TLS: CA certificate ${state.tls.caCert} (reshard commands use it; redis-cli needs --tls --cacert)`)
-      this.log(paint.dim(`State: ${statePath}`))
-      this.log(`try: ${paint.bold(this.statusHint(name))}`)
-    }
-    return {
+    const document: SandboxUpDocument = {
       ok: true,
       name,
       server: state.server ?? null,
@@ -97,6 +76,8 @@ export default class SandboxUp extends BaseCommand<typeof SandboxUp> {
       seeded: seeded ?? null,
       ms,
     }
+    const shown = {document, named: name !== DEFAULT_SANDBOX_NAME, server: status.server, primaries: state.primaries, replicas: state.replicas, user: state.user, replicationAuth: state.replicationAuth}
+    return this.present({...shown, statusHint: human ? this.statusHint(name) : ''}, sandboxUpView)
   }
 
   /** A command that shows this sandbox as typed: with RESHARD_SANDBOX=name when others run too. */
