@@ -37,8 +37,6 @@ export class ReshardError extends Error {
   readonly details?: Record<string, unknown>
   /** What the run did before it failed (per-move outcomes): the --json document carries it. */
   document?: object
-  /** The command already printed its result (a verdict like `check`): only the exit code is left. */
-  silent = false
 
   constructor(kind: string, message: string, exitCode: number, hint?: string, details?: Record<string, unknown>) {
     super(message)
@@ -52,12 +50,6 @@ export class ReshardError extends Error {
   /** This error, carrying the run's document (see `document`). */
   withDocument(document: object | undefined): this {
     this.document = document
-    return this
-  }
-
-  /** This error, marked as already reported (see `silent`). */
-  asSilent(): this {
-    this.silent = true
     return this
   }
 

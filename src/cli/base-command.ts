@@ -2,7 +2,7 @@
 // errors become a one-line message (or a --json document) and an exit code.
 import {Command, Errors, Flags} from './oclif.js'
 import type {Interfaces} from '@oclif/core'
-import {EXIT, PreconditionError, ReshardError, UsageError, redact} from '../errors.js'
+import {AbortedError, EXIT, PreconditionError, ReshardError, UsageError, redact} from '../errors.js'
 import type {ConnectionOptions} from '../cluster/connection.js'
 import {resolveConnection} from './connection-target.js'
 import {paint} from '../output/colour.js'
@@ -94,6 +94,25 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     this.cleanups.push(fn)
   }
 
+  /**
+   * The one confirmation before a change (move, apply, rebalance, drain, recover, add-node,
+   * remove-node, the wizard's runs): --yes and --dry-run need no answer; without a terminal we
+   * refuse rather than wait for input; Ctrl-C at the question changes nothing (exit 130).
+   */
+  protected async askBeforeChange(question: string): Promise<boolean> {
+    const f = this.flags as {yes?: boolean; 'dry-run'?: boolean}
+    if (f.yes || f['dry-run']) return true
+    if (!this.interactive) {
+      throw new UsageError('refusing to change the cluster without --yes: stdin is not a terminal', 'add --yes to run without confirmation, or --dry-run to preview')
+    }
+    const {confirm} = await import('@inquirer/prompts')
+    try {
+      return await confirm({message: question, default: false})
+    } catch {
+      throw new AbortedError('nothing was changed')
+    }
+  }
+
   protected get json(): boolean {
     return this.jsonEnabled()
   }
@@ -158,10 +177,6 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
     // oclif's own exits (help, version) and parse errors keep their behaviour: parse errors are usage errors.
     if (err instanceof Errors.ExitError) throw err
-    if (err instanceof ReshardError && err.silent) {
-      process.exitCode = err.exitCode
-      throw new Errors.ExitError(err.exitCode)
-    }
     // a Redis ACL refusal anywhere is a precondition (the user's permissions), not a crash
     if (!(err instanceof ReshardError) && /^NOPERM/.test(err.message ?? '')) {
       err = new PreconditionError('permission', `the user lacks a permission: ${err.message.replace(/^NOPERM\s*/, '')}`, 'grant the ACL listed under Permissions in the README')

@@ -3,7 +3,7 @@
 // (operations/run-moves.ts) into a result document and an exit code.
 import type {Command} from '@oclif/core/command'
 import type {Interfaces} from '@oclif/core'
-import {AbortedError, EXIT, LeftOpenError, ReshardError, UsageError} from '../errors.js'
+import {EXIT, LeftOpenError, ReshardError} from '../errors.js'
 import {trackOpenSlots} from '../migration/open-tracker.js'
 import {StopControl} from '../migration/stop-control.js'
 import type {MechanismChoice} from '../migration/mechanism.js'
@@ -40,16 +40,8 @@ export abstract class MoverCommand<T extends typeof Command> extends BaseCommand
 
   protected async confirmOrRefuse(preview: MovePreview, session: Session): Promise<boolean> {
     const f = this.moverFlags
-    if (f.yes || f['dry-run']) return true
-    if (!this.interactive) {
-      throw new UsageError('refusing to change the cluster without --yes: stdin is not a terminal', 'add --yes to run without confirmation, or --dry-run to preview')
-    }
-    this.log((await import('../output/plan-table.js')).renderPreview(preview, session.topology))
-    try {
-      return await (await import('@inquirer/prompts')).confirm({message: `Move ${preview.todo.length} slot(s) with ${preview.keys} keys?`, default: false})
-    } catch {
-      throw new AbortedError('nothing was changed')
-    }
+    if (this.interactive && !f.yes && !f['dry-run']) this.log((await import('../output/plan-table.js')).renderPreview(preview, session.topology))
+    return this.askBeforeChange(`Move ${preview.todo.length} slot(s) with ${preview.keys} keys?`)
   }
 
   /** Run a plan with the right reporter, Ctrl-C handling and result document. */

@@ -8,7 +8,7 @@ import {parseNodeAddress} from '../operations/membership-wait.js'
 import {openSession} from '../operations/session.js'
 import {paint} from '../output/colour.js'
 import {addNodeView} from '../output/views/membership.js'
-import {confirmChange, membershipFlags} from '../cli/membership-flags.js'
+import {membershipFlags} from '../cli/membership-flags.js'
 
 export default class AddNode extends BaseCommand<typeof AddNode> {
   static override summary = 'Add a fresh cluster-enabled node as an empty primary, or as a replica'
@@ -44,7 +44,7 @@ ${EXIT_CODE_HELP}`
       address: this.args.address,
       replicaOf: this.flags['replica-of'],
       timeoutMs: this.flags.wait * 1000,
-      confirm: (q) => confirmChange(this, q),
+      confirm: (q) => this.askBeforeChange(q),
     })
     return this.present(doc, addNodeView)
   }

@@ -1,5 +1,5 @@
 import {Flags} from '../cli/oclif.js'
-import {AbortedError, EXIT, EXIT_CODE_HELP, LeftOpenError, UsageError} from '../errors.js'
+import {EXIT, EXIT_CODE_HELP, LeftOpenError} from '../errors.js'
 import {EventBus} from '../events/events.js'
 import {recover, type RecoverDocument} from '../operations/recover.js'
 import {openSession} from '../operations/session.js'
@@ -88,14 +88,8 @@ ${EXIT_CODE_HELP}`
     state.found = diagnoses
     const name = state.name!
     if (!this.json) for (const line of [...describeTasks(tasks, name), ...describeFound(diagnoses, name)]) this.log(line)
-    if (this.flags.yes || this.flags['dry-run']) return true
-    if (!this.interactive) throw new UsageError('refusing to change the cluster without --yes: stdin is not a terminal', 'add --yes, or --dry-run to preview')
     const what = [tasks.length ? `cancel ${tasks.length} atomic migration task(s)` : '', diagnoses.length ? `repair ${diagnoses.length} slot(s)${this.flags.rollback ? ' by rolling back' : ''}` : ''].filter(Boolean).join(' and ')
-    try {
-      return await (await import('@inquirer/prompts')).confirm({message: `${what[0]!.toUpperCase()}${what.slice(1)}?`, default: false})
-    } catch {
-      throw new AbortedError('nothing was changed')
-    }
+    return this.askBeforeChange(`${what[0]!.toUpperCase()}${what.slice(1)}?`)
   }
 }
 

@@ -2,7 +2,6 @@
 // engine, events and safety), then forget it on every node (operations/remove-node).
 import {Args, Flags} from '../cli/oclif.js'
 import {engineFlags} from '../cli/engine-flags.js'
-import {confirmChange} from '../cli/membership-flags.js'
 import {formatCommand} from '../cluster/membership.js'
 import {AbortedError, EXIT_CODE_HELP} from '../errors.js'
 import {makePlan} from '../operations/plan.js'
@@ -50,7 +49,7 @@ ${EXIT_CODE_HELP}`
     // What would stop the forget (an unreachable node, an open slot) stops us before the drain.
     const early = removalBlockers(session.topology, nodeById(asDrained(session.topology, n.id), n.id)!)
     if (early) throw early
-    this.confirmed = await confirmChange(this, `Remove ${nodeLabel(n)} from the cluster${owns ? ` (its ${n.slots.length} slot(s) move to the other primaries first)` : ''}?`)
+    this.confirmed = await this.askBeforeChange(`Remove ${nodeLabel(n)} from the cluster${owns ? ` (its ${n.slots.length} slot(s) move to the other primaries first)` : ''}?`)
     if (!this.confirmed) throw new AbortedError('nothing was changed')
     let drained: PlanRunDocument | undefined
     let t = session.topology
