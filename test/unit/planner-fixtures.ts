@@ -1,6 +1,8 @@
 // Hand-built topologies for the planner tests: no CLUSTER NODES text, no network.
 import {parseSlots, SLOT_COUNT} from '../../src/topology/slot-set.js'
-import {clusterIdentity, type TopoNode, type Topology} from '../../src/topology/topology.js'
+import {clusterIdentity, type OpenSlotMark, type TopoNode, type Topology} from '../../src/topology/topology.js'
+import {expect} from 'vitest'
+import {ReshardError} from '../../src/errors.js'
 import type {Plan} from '../../src/planner/index.js'
 
 /** A deterministic 40-hex node id whose order differs from i's order (so tests catch index-order bugs). */
@@ -111,4 +113,19 @@ export function keysOf(owners: ReadonlyArray<string | null>, slotKeys: ReadonlyA
     if (o !== null) out.set(o, (out.get(o) ?? 0) + slotKeys[s]!)
   })
   return out
+}
+
+/** An open-slot mark as a primary's own line shows it. */
+export const mig = (slot: number, nodeId: string, peerId: string): OpenSlotMark => ({slot, nodeId, state: 'migrating', peerId})
+export const imp = (slot: number, nodeId: string, peerId: string): OpenSlotMark => ({slot, nodeId, state: 'importing', peerId})
+
+/** The ReshardError `fn` throws (the test fails when it throws nothing or something else). */
+export function thrown(fn: () => unknown): ReshardError {
+  try {
+    fn()
+  } catch (error) {
+    expect(error).toBeInstanceOf(ReshardError)
+    return error as ReshardError
+  }
+  throw new Error('expected an error')
 }

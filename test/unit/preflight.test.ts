@@ -1,8 +1,9 @@
 import {describe, expect, it} from 'vitest'
-import {EXIT, PreconditionError, ReshardError, SlotAlreadyImportingError, SlotAlreadyMigratingError} from '../../src/errors.js'
+import {EXIT, PreconditionError, SlotAlreadyImportingError, SlotAlreadyMigratingError} from '../../src/errors.js'
 import {assertClusterReady, assertNoOpenSlots, classifyMoves, type MoveSpec, otherPrimaries} from '../../src/migration/preflight.js'
 import {SLOT_COUNT} from '../../src/topology/slot-set.js'
 import {type OpenSlotMark, type TopoNode, type Topology} from '../../src/topology/topology.js'
+import {imp, mig, thrown} from './planner-fixtures.js'
 
 const A = 'aaaa000000000000000000000000000000000001'
 const B = 'bbbb000000000000000000000000000000000002'
@@ -50,18 +51,6 @@ function topology(o: {open?: OpenSlotMark[]; owners?: Record<number, string | nu
   return {nodes, owners, open: o.open ?? [], replicaCopies: [], uncovered, disagreements: [], clusterId: 'test'}
 }
 
-const mig = (slot: number, nodeId: string, peerId: string): OpenSlotMark => ({slot, nodeId, state: 'migrating', peerId})
-const imp = (slot: number, nodeId: string, peerId: string): OpenSlotMark => ({slot, nodeId, state: 'importing', peerId})
-
-function thrown(fn: () => unknown): ReshardError {
-  try {
-    fn()
-  } catch (error) {
-    expect(error).toBeInstanceOf(ReshardError)
-    return error as ReshardError
-  }
-  throw new Error('expected an error')
-}
 
 describe('classifyMoves: work and skips', () => {
   const move: MoveSpec = {slot: 10, from: A, to: B, keys: 3}

@@ -1,14 +1,14 @@
 // planner/reconcile.ts: a plan against the live cluster (todo, done, stale, conflict), the one
 // exit code per mistake of the move pipeline, and the mechanism warning of `apply`.
 import {describe, expect, it} from 'vitest'
-import {EXIT, PreconditionError, ReshardError, SlotAlreadyImportingError, SlotAlreadyMigratingError, StalePlanError, UsageError} from '../../src/errors.js'
+import {EXIT, PreconditionError, SlotAlreadyImportingError, SlotAlreadyMigratingError, StalePlanError, UsageError} from '../../src/errors.js'
 import {stoppingMessage} from '../../src/cli/mover-command.js'
 import {donorsFor} from '../../src/operations/move.js'
 import {mechanismWarnings} from '../../src/operations/run-moves.js'
 import {planMove, planMoves} from '../../src/planner/move.js'
 import {assertReconciled, DONE_REASON, reconcile} from '../../src/planner/reconcile.js'
 import type {OpenSlotMark, Topology} from '../../src/topology/topology.js'
-import {topology} from './planner-fixtures.js'
+import {imp, mig, thrown, topology} from './planner-fixtures.js'
 
 // A owns 0-99, B 100-199, C 200-299; R is a replica of A; slots 300+ are uncovered.
 const base = topology([
@@ -27,18 +27,6 @@ function later(o: {owners?: Record<number, string | null>; open?: OpenSlotMark[]
   return {...base, nodes, owners, open: o.open ?? []}
 }
 
-const mig = (slot: number, nodeId: string, peerId: string): OpenSlotMark => ({slot, nodeId, state: 'migrating', peerId})
-const imp = (slot: number, nodeId: string, peerId: string): OpenSlotMark => ({slot, nodeId, state: 'importing', peerId})
-
-function thrown(fn: () => unknown): ReshardError {
-  try {
-    fn()
-  } catch (error) {
-    expect(error).toBeInstanceOf(ReshardError)
-    return error as ReshardError
-  }
-  throw new Error('expected an error')
-}
 
 describe('reconcile: the resume rules', () => {
   const plan = planMove(base, [10, 11, 12, 13], B)
