@@ -27,20 +27,34 @@ export const engineFlags = {
   parallel: Flags.integer({description: 'source->target pairs moved at once (default: disjoint pairs, at most 4)', min: 1, max: 64, helpGroup: 'ENGINE'}),
 }
 
+/** The engine flags a command may have (recover has some of them), as oclif parses them. */
+export interface EngineFlagValues {
+  mechanism?: string
+  replace?: boolean
+  'batch-size'?: number
+  'max-pause'?: number
+  pipeline?: number
+  'migrate-timeout'?: number
+  'migration-timeout'?: number
+  'batch-delay'?: number
+  'max-keys-per-second'?: number
+  parallel?: number
+}
+
 /** The engine flags as options; `--mechanism atomic --max-keys-per-second N` is a usage error (exit 2). */
-export function engineOptionsFrom(f: Record<string, unknown>): Partial<EngineOptions> {
-  assertMechanismLimits(f.mechanism as MechanismChoice | undefined, {maxKeysPerSecond: f['max-keys-per-second'] as number | undefined})
+export function engineOptionsFrom(f: EngineFlagValues): Partial<EngineOptions> {
+  assertMechanismLimits(f.mechanism as MechanismChoice | undefined, {maxKeysPerSecond: f['max-keys-per-second']})
   const o: Partial<EngineOptions> = {
     replace: Boolean(f.replace),
-    batchKeys: f['batch-size'] as number | undefined,
-    maxPauseMs: f['max-pause'] as number | undefined,
+    batchKeys: f['batch-size'],
+    maxPauseMs: f['max-pause'],
     // queued batches run back to back on the server: with a pause budget, queue one at a time
-    pipeline: (f.pipeline as number | undefined) ?? (f['max-pause'] !== undefined ? 1 : undefined),
-    migrateTimeoutMs: f['migrate-timeout'] as number | undefined,
-    migrationTimeoutMs: f['migration-timeout'] as number | undefined,
-    batchDelayMs: f['batch-delay'] as number | undefined,
-    maxKeysPerSecond: f['max-keys-per-second'] as number | undefined,
-    parallel: f.parallel as number | undefined,
+    pipeline: f.pipeline ?? (f['max-pause'] !== undefined ? 1 : undefined),
+    migrateTimeoutMs: f['migrate-timeout'],
+    migrationTimeoutMs: f['migration-timeout'],
+    batchDelayMs: f['batch-delay'],
+    maxKeysPerSecond: f['max-keys-per-second'],
+    parallel: f.parallel,
   }
   // a flag not given must not override a default
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<EngineOptions>

@@ -62,7 +62,7 @@ ${EXIT_CODE_HELP}`
       rollback: this.flags.rollback,
       cancelTasks: this.flags['cancel-tasks'],
       stop,
-      engine: engineOptionsFrom(this.flags as unknown as Record<string, unknown>),
+      engine: engineOptionsFrom(this.flags),
       confirm: (diagnoses, tasks) => this.confirmRepair(state, diagnoses, tasks),
     })
     interrupts.finish()
