@@ -2,6 +2,8 @@
 import {type NodeLine, type Role} from './cluster-nodes.js'
 import {SLOT_COUNT, slotRange} from './slot-set.js'
 
+export {labelOf, nameOf, nodeLabel, shortId, shortName} from './names.js'
+
 export interface NodeView {
   /** The address we dialled. */
   address: string
@@ -276,30 +278,4 @@ export function replicasOf(t: Topology, primaryId: string): TopoNode[] {
 
 export function nodeById(t: Topology, id: string): TopoNode | undefined {
   return t.nodes.find((n) => n.id === id)
-}
-
-/** "nodeB (a1b2c3d4, 127.0.0.1:30002)" — a node as people read it. */
-/** The first 8 characters of a node id: how ids are shown to people everywhere. */
-export function shortId(id: string): string {
-  return id.slice(0, 8)
-}
-
-export function nodeLabel(n: Pick<TopoNode, 'id' | 'address' | 'hostname'>): string {
-  return n.hostname ? `${n.hostname} (${shortId(n.id)}, ${n.address})` : `${n.address} (${shortId(n.id)})`
-}
-
-/** nodeLabel of a node of `t`, or the id prefix when `t` does not have it. */
-export function labelOf(t: Topology, id: string): string {
-  const n = nodeById(t, id)
-  return n ? nodeLabel(n) : shortId(id)
-}
-
-export function shortName(n: Pick<TopoNode, 'id' | 'address' | 'hostname'>): string {
-  return n.hostname ?? n.address
-}
-
-/** A node id as people read it: hostname or host:port, or an id prefix when the node is unknown. */
-export function nameOf(t: Topology | undefined, id: string): string {
-  const n = t && nodeById(t, id)
-  return n ? shortName(n) : shortId(id)
 }
