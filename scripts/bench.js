@@ -23,9 +23,10 @@ import {readStatus} from '../dist/operations/status.js'
 import {planRebalance} from '../dist/planner/index.js'
 import {sandboxConnection} from '../dist/sandbox/sandbox.js'
 import {clusterIdentity} from '../dist/topology/topology.js'
-import {BenchCluster, emergencyStopAll, sleep, stopAllClusters} from './bench-lib/cluster.js'
+import {BenchCluster, sleep, stopAllClusters} from './bench-lib/cluster.js'
 import {LatencyClient} from './bench-lib/latency.js'
-import {killRunningChildren, tail, timedRun} from './bench-lib/proc.js'
+import {installBenchSignals} from './bench-lib/signals.js'
+import {tail, timedRun} from './bench-lib/proc.js'
 import {fmtAuto, fmtMs, fmtNum, fmtRatio, markdownTable, median, summarize} from './bench-lib/report.js'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -158,27 +159,12 @@ delete childEnv.RESHARD_CLUSTER
 delete childEnv.REDISCLI_AUTH
 delete childEnv.FORCE_COLOR
 
-let interrupted = false
+const run = {interrupted: false}
+installBenchSignals(run)
 class Interrupted extends Error {}
 function checkInterrupted() {
-  if (interrupted) throw new Interrupted('interrupted')
+  if (run.interrupted) throw new Interrupted('interrupted')
 }
-function onSignal(sig) {
-  if (interrupted) {
-    killRunningChildren('SIGKILL')
-    emergencyStopAll()
-    process.exit(130)
-  }
-  interrupted = true
-  process.stderr.write(`\n${sig}: stopping the running tool and every benchmark cluster (again to exit at once)\n`)
-  killRunningChildren('SIGTERM')
-}
-process.on('SIGINT', onSignal)
-process.on('SIGTERM', onSignal)
-process.on('exit', () => {
-  killRunningChildren('SIGKILL')
-  emergencyStopAll()
-})
 
 const progress = (msg) => process.stderr.write(`${msg}\n`)
 
@@ -554,7 +540,7 @@ if (want('rss')) {
 if (want('plan')) jobs.push(['plan', async () => planDataset(SIZES.plan)])
 
 for (const [name, job] of jobs) {
-  if (interrupted) break
+  if (run.interrupted) break
   const t0 = Date.now()
   try {
     await job()
@@ -563,7 +549,7 @@ for (const [name, job] of jobs) {
     progress(`  (${name}: ${secs.toFixed(1)} s)`)
   } catch (e) {
     failed = true
-    if (e instanceof Interrupted || interrupted) break
+    if (e instanceof Interrupted || run.interrupted) break
     const msg = e instanceof Error ? e.message : String(e)
     results.errors.push(msg)
     progress(`  ERROR: ${msg}`)
@@ -740,10 +726,10 @@ try {
   failed = true
 }
 
-if (failed || interrupted) {
+if (failed || run.interrupted) {
   process.stderr.write(`logs of every run kept in ${logDir}\n`)
   rmSync(join(tmpRoot, 'no-sandbox.json'), {force: true})
 } else {
   rmSync(tmpRoot, {recursive: true, force: true})
 }
-process.exit(interrupted ? 130 : failed ? 1 : 0)
+process.exit(run.interrupted ? 130 : failed ? 1 : 0)

@@ -13,8 +13,9 @@ import {fileURLToPath} from 'node:url'
 import {readFlavour} from '../../dist/cluster/asm-commands.js'
 import {readStatus} from '../../dist/operations/status.js'
 import {sandboxConnection} from '../../dist/sandbox/sandbox.js'
-import {BenchCluster, emergencyStopAll, sleep, stopAllClusters} from '../bench-lib/cluster.js'
-import {killRunningChildren, tail, timedRun} from '../bench-lib/proc.js'
+import {BenchCluster, sleep, stopAllClusters} from '../bench-lib/cluster.js'
+import {tail, timedRun} from '../bench-lib/proc.js'
+import {installBenchSignals} from '../bench-lib/signals.js'
 import {fmtNum, markdownTable, median} from '../bench-lib/report.js'
 import {scaleOutDataset} from './scaleout.js'
 import {cliHasAsm, cliNextTo, moveCommand, toolsFor, versionOf} from './tools.js'
@@ -173,29 +174,11 @@ function report(ds) {
   return {rows, targets}
 }
 
-function installSignals(ctx) {
-  const onSignal = (sig) => {
-    if (ctx.interrupted) {
-      killRunningChildren('SIGKILL')
-      emergencyStopAll()
-      process.exit(130)
-    }
-    ctx.interrupted = true
-    process.stderr.write(`\n${sig}: stopping the running tool and every benchmark cluster (again to exit at once)\n`)
-    killRunningChildren('SIGTERM')
-  }
-  process.on('SIGINT', onSignal)
-  process.on('SIGTERM', onSignal)
-  process.on('exit', () => {
-    killRunningChildren('SIGKILL')
-    emergencyStopAll()
-  })
-}
 
 /** Run the server benchmark; returns the process exit code. */
 export async function runServerBench(o) {
   const ctx = makeContext(o)
-  installSignals(ctx)
+  installBenchSignals(ctx)
   const sizes = o.short ? SIZES.short : SIZES.full
   const rounds = o.rounds ?? (o.short ? 1 : 3)
   const serverVersion = versionOf(ctx.server)
