@@ -57,14 +57,19 @@ export function isCommandRefusal(message: string): boolean {
   return /^NOPERM/.test(message) && !/access (one of )?the keys|key/i.test(message.replace(/run the '[^']+' command/, ''))
 }
 
+/** node id -> the probes to run there, each right once per node, in the order first added. */
+export class ProbePlan extends Map<string, RightProbe[]> {
+  add(id: string, probes: readonly RightProbe[]): void {
+    const have = this.get(id) ?? []
+    for (const p of probes) if (!have.some((h) => h.right === p.right)) have.push(p)
+    this.set(id, have)
+  }
+}
+
 /** Throws exit 3 naming the first right the user lacks on a node the run will touch. */
 export async function proveRights(admin: RedisClusterAdmin, t: Topology, pairs: ReadonlyArray<{from: string; to: string}>): Promise<void> {
-  const plan = new Map<string, RightProbe[]>()
-  const add = (id: string, probes: RightProbe[]) => {
-    const have = plan.get(id) ?? []
-    for (const p of probes) if (!have.some((h) => h.right === p.right)) have.push(p)
-    plan.set(id, have)
-  }
+  const plan = new ProbePlan()
+  const add = (id: string, probes: readonly RightProbe[]) => plan.add(id, probes)
   for (const p of pairs) {
     add(p.from, SOURCE_PROBES)
     add(p.to, TARGET_PROBES)

@@ -1,6 +1,6 @@
 // PURE. The ACL rights a list of repair steps needs, node by node (README "Permissions"): the
 // probes rights.ts runs before the first change, picked for the commands each step sends.
-import {ASM_CANCEL_PROBE, OTHER_PROBES, SOURCE_PROBES, TARGET_PROBES, type RightProbe} from '../cluster/rights.js'
+import {ASM_CANCEL_PROBE, OTHER_PROBES, ProbePlan, SOURCE_PROBES, TARGET_PROBES, type RightProbe} from '../cluster/rights.js'
 import {primaries, type Topology} from '../topology/topology.js'
 import type {RepairStep} from './repair-steps.js'
 
@@ -14,12 +14,8 @@ const MIGRATE_TO = byRight(TARGET_PROBES, '+restore-asking', '+select', '+dump',
 
 /** node id -> the probes of every command the steps send there (each right once). */
 export function repairProbes(steps: readonly RepairStep[], t: Topology): Map<string, RightProbe[]> {
-  const plan = new Map<string, RightProbe[]>()
-  const add = (id: string, probes: readonly RightProbe[]) => {
-    const have = plan.get(id) ?? []
-    for (const p of probes) if (!have.some((h) => h.right === p.right)) have.push(p)
-    plan.set(id, have)
-  }
+  const plan = new ProbePlan()
+  const add = (id: string, probes: readonly RightProbe[]) => plan.add(id, probes)
   for (const s of steps) {
     switch (s.kind) {
       case 'setslot':
