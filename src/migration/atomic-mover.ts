@@ -3,27 +3,18 @@
 // pauses writes briefly and hands ownership over in one step; on failure or cancel it rolls back
 // (the source keeps every key). Writes the same slot states to the run's SlotLedger as the legacy
 // PairMover, and so reports the same events.
-import type {AsmFlavour, AsmTask, ClusterAdmin} from '../cluster/cluster-admin.js'
+import type {AsmFlavour, AsmTask} from '../cluster/cluster-admin.js'
 import {AsmError} from '../errors.js'
-import type {EventBus} from '../events/events.js'
 import {startRedis, startValkey, taskFailure, toRanges, phaseOf, type AsmHandle} from './asm-task.js'
 import type {EngineOptions} from './options.js'
 import type {ClassifiedMove} from './preflight.js'
 import {parseClusterNodes} from '../topology/cluster-nodes.js'
 import {SlotLedger, type SlotResult} from './slot-ledger.js'
 import type {SlotState} from './slot-state.js'
-import type {StopControl} from './stop-control.js'
-import type {PairStrategy} from './strategy.js'
+import type {PairContext, PairStrategy} from './strategy.js'
 
-export interface AtomicCtx {
-  admin: ClusterAdmin
-  bus: EventBus
+export interface AtomicCtx extends PairContext {
   opts: EngineOptions
-  stop: StopControl
-  from: string
-  to: string
-  fromLabel: string
-  toLabel: string
   flavour: AsmFlavour
   /** Poll interval in ms while the snapshot is copied (default POLL_MS); see pollDelay. */
   pollMs?: number

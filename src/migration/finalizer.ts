@@ -1,24 +1,15 @@
 // Step 4 of the protocol (docs/architecture.md "Safety rules") for a group of slots of one pair, and the loss check after it:
 // SETSLOT NODE on the target, its epoch made strictly the highest (finalize-gate.ts), then the
 // source, then every other primary; one finalization at a time across all pairs of the run.
-import type {ClusterAdmin} from '../cluster/cluster-admin.js'
-import type {EventBus} from '../events/events.js'
+import type {PairContext} from './strategy.js'
 import {parseClusterNodes} from '../topology/cluster-nodes.js'
 import type {Topology} from '../topology/topology.js'
 import type {FinalizeGate} from './finalize-gate.js'
 import {SlotError} from './key-mover.js'
 import {type ClassifiedMove, otherPrimaries} from './preflight.js'
-import type {StopControl} from './stop-control.js'
 import {shortId} from '../topology/topology.js'
 
-export interface FinalizeCtx {
-  admin: ClusterAdmin
-  bus: EventBus
-  stop: StopControl
-  from: string
-  to: string
-  fromLabel: string
-  toLabel: string
+export interface FinalizeCtx extends PairContext {
   topology: () => Topology
   gate: FinalizeGate
   /** Keys moved into the slot by this run. */

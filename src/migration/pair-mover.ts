@@ -1,9 +1,7 @@
 // Moves the slots of one source -> target pair (the protocol, docs/architecture.md "Safety rules"), in waves (waves.ts):
 // each wave is opened (IMPORTING, MIGRATING), streamed, and finalized; waves overlap. Every slot's
 // state, keys and error are written to the run's SlotLedger, which emits the slot events.
-import type {ClusterAdmin} from '../cluster/cluster-admin.js'
 import {TargetUnreachableError} from '../errors.js'
-import type {EventBus} from '../events/events.js'
 import type {Topology} from '../topology/topology.js'
 import {BatchSizer, moveSlotKeys} from './key-mover.js'
 import {streamSlots} from './slot-streamer.js'
@@ -13,23 +11,15 @@ import type {FinalizeGate} from './finalize-gate.js'
 import {checkNoLoss, finalizeSlots, type FinalizeCtx} from './finalizer.js'
 import {SlotLedger, type SlotResult} from './slot-ledger.js'
 import {isTerminal} from './slot-state.js'
-import type {StopControl} from './stop-control.js'
-import type {PairStrategy} from './strategy.js'
+import type {PairContext, PairStrategy} from './strategy.js'
 import {closeUnstreamed, groupWaves} from './waves.js'
 
 import {SlotError} from './key-mover.js'
 export {SlotError}
 export type {SlotOutcome, SlotResult} from './slot-ledger.js'
 
-interface Ctx {
-  admin: ClusterAdmin
-  bus: EventBus
+interface Ctx extends PairContext {
   opts: EngineOptions
-  stop: StopControl
-  from: string
-  to: string
-  fromLabel: string
-  toLabel: string
   topology: () => Topology
   /** Shared rate limiter across pairs. */
   throttle: (keys: number) => Promise<void>
