@@ -1,8 +1,9 @@
 // How the user can run this CLI again, as typed: `reshard` when that name on PATH is this very
 // CLI, `npx reshard` under npx, else `node <path to bin/run.js>` (relative to the working
 // directory when inside it). For hints such as "try: reshard status".
-import {accessSync, constants, realpathSync, statSync} from 'node:fs'
-import {delimiter, isAbsolute, join, relative} from 'node:path'
+import {realpathSync} from 'node:fs'
+import {isAbsolute, relative} from 'node:path'
+import {searchPath} from './redis-binary.js'
 
 export interface InvocationContext {
   /** The script node runs (process.argv[1]). */
@@ -21,19 +22,7 @@ function realpath(p: string): string | undefined {
 
 /** The first executable `name` in env PATH (only PATH: a hint must work as typed). */
 export function onPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
-    if (dir === '') continue
-    const p = join(dir, name)
-    try {
-      if (statSync(p).isFile()) {
-        accessSync(p, constants.X_OK)
-        return p
-      }
-    } catch {
-      // not there
-    }
-  }
-  return undefined
+  return searchPath(name, env.PATH)
 }
 
 function shellQuote(s: string): string {

@@ -26,14 +26,19 @@ function isExecutableFile(path: string): boolean {
   }
 }
 
-/** `redis-server` on PATH (or in the usual places), or undefined. */
-export function findOnPath(name = 'redis-server'): string | undefined {
-  const dirs = (process.env.PATH ?? '').split(delimiter).filter((d) => d !== '')
-  for (const d of [...dirs, '/usr/local/bin', '/usr/bin', '/opt/homebrew/bin', '/usr/sbin']) {
+/** The first executable `name` in the directories of a PATH value, then in `extra`; or undefined. */
+export function searchPath(name: string, path: string | undefined, extra: readonly string[] = []): string | undefined {
+  const dirs = (path ?? '').split(delimiter).filter((d) => d !== '')
+  for (const d of [...dirs, ...extra]) {
     const p = join(d, name)
     if (isExecutableFile(p)) return p
   }
   return undefined
+}
+
+/** `redis-server` on PATH (or in the usual places), or undefined. */
+export function findOnPath(name = 'redis-server'): string | undefined {
+  return searchPath(name, process.env.PATH, ['/usr/local/bin', '/usr/bin', '/opt/homebrew/bin', '/usr/sbin'])
 }
 
 const cache = new Map<string, RedisBinary>()
