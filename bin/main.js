@@ -1,7 +1,8 @@
-// The CLI's entry, bundled by scripts/bundle.js into dist/bundle/main.js (bin/run.js loads that).
-// The require() calls below are bundled as well (esbuild follows them once scripts/bundle.js has
-// turned createRequire(import.meta.url) back into require): @oclif/core is then one module graph
-// shared by this entry and every command.
+// The CLI's entry, bundled by scripts/bundle.js with every command and hook into one CommonJS file,
+// dist/bundle/cli.cjs, which bin/run.js loads (with V8's code cache: bin/code-cache.js) and whose
+// main() it calls. The require() calls below are bundled as well (esbuild follows them once
+// scripts/bundle.js has turned createRequire(import.meta.url) back into require): @oclif/core is
+// then one copy shared by this entry and every command.
 import {createRequire} from 'node:module'
 
 const require = createRequire(import.meta.url)
@@ -62,18 +63,21 @@ handleModule.Exit.exit = (code = 0) => {
   process.exitCode = code
   Promise.all([drained(process.stdout), drained(process.stderr)]).then(() => process.exit(code))
 }
-const argv = process.argv.slice(2)
-try {
-  await run(argv, import.meta.url)
-  await Promise.all([drained(process.stdout), drained(process.stderr)])
-} catch (error) {
-  if (argv.includes('--json') && error?.code !== 'EEXIT' && !error?.skipOclifErrorHandling) {
-    const exitCode = error?.oclif?.exit ?? 1
-    const message = String(error?.message ?? error).split('\n')[0]
-    process.stdout.write(JSON.stringify({ok: false, error: {kind: exitCode === 2 ? 'usage' : 'unexpected', message, exitCode}}, null, 2) + '\n')
-    process.exitCode = exitCode
+/** Run the CLI with these arguments; the process exits with the command's code once its output
+ *  has drained. */
+export async function main(argv) {
+  try {
+    await run(argv, import.meta.url)
     await Promise.all([drained(process.stdout), drained(process.stderr)])
-  } else {
-    await handleModule.handle(error)
+  } catch (error) {
+    if (argv.includes('--json') && error?.code !== 'EEXIT' && !error?.skipOclifErrorHandling) {
+      const exitCode = error?.oclif?.exit ?? 1
+      const message = String(error?.message ?? error).split('\n')[0]
+      process.stdout.write(JSON.stringify({ok: false, error: {kind: exitCode === 2 ? 'usage' : 'unexpected', message, exitCode}}, null, 2) + '\n')
+      process.exitCode = exitCode
+      await Promise.all([drained(process.stdout), drained(process.stderr)])
+    } else {
+      await handleModule.handle(error)
+    }
   }
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The CLI, bundled by `npm run build` (scripts/bundle.js: bin/main.js, every command, @oclif/core
-// and what a command needs, in chunks shared by the commands). See README "Start-up time".
+// The CLI, bundled by `npm run build` into one CommonJS file (scripts/bundle.js: bin/main.js, every
+// command and hook, @oclif/core and what the commands need), loaded with V8's code cache
+// (bin/code-cache.js). See README "Start-up time".
 //
 // `reshard --version` alone is answered here, with the line oclif prints (its config.userAgent:
 // name/version platform-arch node-version; test/integration/startup.test.ts compares the two):
@@ -8,6 +9,7 @@
 // WSL oclif says "wsl" for the platform; there the line is left to oclif.
 import {readFileSync} from 'node:fs'
 import {arch, platform} from 'node:os'
+import {fileURLToPath} from 'node:url'
 
 const argv = process.argv.slice(2)
 let answered = false
@@ -21,7 +23,15 @@ if (argv.length === 1 && argv[0] === '--version' && !(platform() === 'linux' && 
     answered = true
   }
 }
-if (!answered) await import('../dist/bundle/main.js')
+if (!answered) {
+  const {loadBundle, runKind} = await import('./code-cache.js')
+  // the bundle's import() calls, made here (scripts/bundle.js says why)
+  globalThis[Symbol.for('reshard.import')] = (url) => import(url)
+  const cli = loadBundle(fileURLToPath(new URL('../dist/bundle/cli.cjs', import.meta.url)), {kind: runKind(argv)})
+  // the command files oclif loads (dist/bundle/commands/*.js) take their class from here
+  globalThis[Symbol.for('reshard.cli')] = cli
+  await cli.main(argv)
+}
 
 function readOrEmpty(path) {
   try {

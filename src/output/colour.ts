@@ -1,5 +1,6 @@
 // One chalk instance for the whole CLI. chalk 5 ignores NO_COLOR, so we honour it here,
 // and colour only a TTY (STACK.md traps).
+import {Chalk} from 'chalk'
 
 function level(): 0 | 1 | 2 | 3 {
   if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return 0
@@ -25,7 +26,8 @@ function plain(): Painter {
   return {level: 0, bold: style, cyan: style, dim: style, green: style, red: style, yellow: style}
 }
 
-// Without colour (pipes, CI, NO_COLOR: how scripts and benchmarks run) chalk is not even loaded:
-// about 10 ms of start-up.
+// Without colour (pipes, CI, NO_COLOR: how scripts and benchmarks run) chalk is not used. (It is
+// part of the CLI's one bundle, dist/bundle/cli.cjs: a CommonJS file has no top-level await for a
+// lazy import, and in the bundle chalk costs next to nothing to load.)
 const wanted = level()
-export const paint: Painter = wanted === 0 ? plain() : new (await import('chalk')).Chalk({level: wanted})
+export const paint: Painter = wanted === 0 ? plain() : new Chalk({level: wanted})

@@ -1,7 +1,7 @@
 // The fast start (README "Start-up time"; scripts/bundle.js, bin/run.js) keeps what oclif gives:
 // help (root, topics, per command, the help plugin), the manifest, the plugins (autocomplete),
 // flag and command suggestions, and `--version` answers exactly what oclif would answer.
-import {existsSync, mkdtempSync, readFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -72,5 +72,38 @@ describe('the built CLI after the start-up work', () => {
       expect(r.code).toBe(0)
       expect(r.stderr).toBe('')
     }
+  })
+
+  it("V8's code cache (bin/code-cache.js): written once per kind of run, used after, refused when not V8's, off with RESHARD_CODE_CACHE=0; the output is the same", async () => {
+    const home = mkdtempSync(join(tmpdir(), 'reshard-cc-'))
+    const dir = join(home, 'reshard')
+    const env = (extra: Record<string, string> = {}) => ({...process.env, XDG_CACHE_HOME: home, NO_COLOR: '1', ...extra})
+    const files = () => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.cache')) : [])
+    const kinds = () => (JSON.parse(readFileSync(join(dir, `${files()[0]}.json`), 'utf8')) as {kinds: string[]}).kinds
+    const off = await runCli(['plan', '--help'], {env: env({RESHARD_CODE_CACHE: '0'})})
+    expect(files()).toEqual([])
+    const first = await runCli(['plan', '--help'], {env: env()})
+    expect(first.code, first.stderr).toBe(0)
+    expect(first.stdout).toBe(off.stdout)
+    expect(files()).toHaveLength(1)
+    expect(kinds()).toEqual(['plan'])
+    const cache = join(dir, files()[0]!)
+    const written = statSync(cache).mtimeMs
+    // the same kind again: read, not written
+    const again = await runCli(['plan', '--help'], {env: env()})
+    expect(again.stdout).toBe(off.stdout)
+    expect(again.stderr).toBe('')
+    expect(statSync(cache).mtimeMs).toBe(written)
+    // another kind: added (the cache then holds the functions of both)
+    const other = await runCli(['sandbox', 'status', '--json'], {env: env({RESHARD_SANDBOX: 'cc-test-none'})})
+    expect([0, 3]).toContain(other.code)
+    expect(kinds()).toEqual(['plan', 'sandbox status'])
+    // a file V8 refuses (not a cache, or made by other flags) is no cache, and is replaced
+    writeFileSync(cache, 'not a code cache')
+    const refused = await runCli(['plan', '--help'], {env: env()})
+    expect(refused.stdout).toBe(off.stdout)
+    expect(refused.stderr).toBe('')
+    expect(statSync(cache).size).toBeGreaterThan(100_000)
+    expect(kinds()).toEqual(['plan'])
   })
 })
