@@ -41,6 +41,17 @@ return out`
 // `check`'s orphan scan asks a primary about every slot it does not own (~11,000 of 16,384), and
 // sending them one by one and reading back 11,000 counts costs the client ~100 ms of command
 // objects, replies and garbage; the ranges and the few non-empty slots cost nothing.
+/** The node's keys outside the slot ranges of ARGV (lo, hi pairs): DBSIZE minus the keys in them.
+ *  A table of one number (a script's number alone is not told apart from an error reply here). */
+export const OUTSIDE_SCRIPT = `
+local n = 0
+for i = 1, #ARGV, 2 do
+  for s = tonumber(ARGV[i]), tonumber(ARGV[i + 1]) do
+    n = n + redis.call('CLUSTER', 'COUNTKEYSINSLOT', s)
+  end
+end
+return {redis.call('DBSIZE') - n}`
+
 export const NONEMPTY_SCRIPT = `
 local out = {}
 for i = 1, #ARGV, 2 do

@@ -11,8 +11,8 @@ import {ADMIN_TIMEOUT_MS, closedMessage, within} from './timeout.js'
 import {sendEncoded} from './encoded-command.js'
 import type {ConnectionOptions} from './connection.js'
 import {buildMigrateArgs} from './migrate-args.js'
-import {canonicalKeys, COUNTKEYS_SCRIPT, dumpKeys, NONEMPTY_SCRIPT} from './key-reads.js'
-import {toRanges} from '../topology/slot-ranges.js'
+import {canonicalKeys, COUNTKEYS_SCRIPT, dumpKeys, NONEMPTY_SCRIPT, OUTSIDE_SCRIPT} from './key-reads.js'
+import {complementRanges, SLOT_COUNT, slotRange} from '../topology/slot-set.js'
 import {SetSlotSender} from './setslot.js'
 
 export class RedisClusterAdmin implements ClusterAdmin {
@@ -101,18 +101,27 @@ export class RedisClusterAdmin implements ClusterAdmin {
     return replies
   }
 
-  /** Key counts of the slots among `slots` that hold keys (one script over their ranges; the
-   *  per-slot counts where the node runs no script). */
-  async nonEmptySlots(nodeId: string, slots: readonly number[]): Promise<Map<number, number>> {
+  /** Key counts of the slots in `ranges` ([lo, hi] each, sorted) that hold keys (one script over
+   *  the ranges; the per-slot counts where the node runs no script). When the other slots are
+   *  fewer (a primary's own, asked about every slot it does not own), one script first counts the
+   *  keys outside them: none, and the answer is known at half the cost or less. */
+  async nonEmptySlots(nodeId: string, ranges: ReadonlyArray<readonly [number, number]>): Promise<Map<number, number>> {
     const out = new Map<number, number>()
-    if (slots.length === 0) return out
+    if (ranges.length === 0) return out
     const c = await within(this.client(nodeId), ADMIN_TIMEOUT_MS, `node ${this.label(nodeId)}`)
-    const args = toRanges([...slots]).flatMap(([a, b]) => [String(a), String(b)])
+    const asked = ranges.reduce((n, [a, b]) => n + b - a + 1, 0)
+    if (asked > SLOT_COUNT / 2) {
+      const others = complementRanges(ranges).flatMap(([a, b]) => [String(a), String(b)])
+      const outside = await within(this.script<number>(c, OUTSIDE_SCRIPT, others), ADMIN_TIMEOUT_MS, `node ${this.label(nodeId)}`)
+      if (outside?.[0] === 0) return out
+    }
+    const args = ranges.flatMap(([a, b]) => [String(a), String(b)])
     const flat = await within(this.script<number>(c, NONEMPTY_SCRIPT, args), ADMIN_TIMEOUT_MS, `node ${this.label(nodeId)}`)
     if (flat) {
       for (let i = 0; i < flat.length; i += 2) out.set(Number(flat[i]), Number(flat[i + 1]))
       return out
     }
+    const slots = ranges.flatMap(([a, b]) => slotRange(a, b))
     const counts = await this.countKeys(nodeId, slots)
     slots.forEach((s, i) => counts[i]! > 0 && out.set(s, counts[i]!))
     return out

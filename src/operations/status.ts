@@ -5,7 +5,7 @@ import {RedisClusterAdmin} from '../cluster/redis-admin.js'
 import {runningAsmTasks, type RunningAsmTask} from './asm-tasks.js'
 import {slotArgument, slotSummary} from '../output/slot-list.js'
 import {formatSlots, SLOT_COUNT} from '../topology/slot-set.js'
-import {nameOf, primaries, replicasOf, shortName, type Topology} from '../topology/topology.js'
+import {nameOf, nodeById, primaries, replicasOf, shortName, type Topology} from '../topology/topology.js'
 
 export interface StatusDocument {
   cluster: string
@@ -123,16 +123,14 @@ export function statusOf(t: Topology, tasks: readonly RunningAsmTask[] = []): St
 /** Keys on a primary in a slot it neither owns nor imports: COUNTKEYSINSLOT of every such slot
  *  (one small script per node over their ranges; cheap on the server). Adds them to the document's
  *  problems. `underAsm`: slots of running atomic migrations, whose keys on the target are the import in flight. */
-export async function addOrphans(admin: {nonEmptySlots(nodeId: string, slots: readonly number[]): Promise<Map<number, number>>}, t: Topology, doc: StatusDocument, underAsm: ReadonlySet<number> = new Set()): Promise<void> {
+export async function addOrphans(admin: {nonEmptySlots(nodeId: string, ranges: ReadonlyArray<readonly [number, number]>): Promise<Map<number, number>>}, t: Topology, doc: StatusDocument, underAsm: ReadonlySet<number> = new Set()): Promise<void> {
   const found: NonNullable<StatusDocument['orphaned']> = []
   await Promise.all(
     primaries(t)
-      .filter((p) => p.reachable)
+      // a primary that answered DBSIZE 0 holds no key at all
+      .filter((p) => p.reachable && p.keyCount !== 0)
       .map(async (p) => {
-        const own = new Set([...p.claims, ...t.open.filter((o) => o.nodeId === p.id).map((o) => o.slot)])
-        const others: number[] = []
-        for (let s = 0; s < SLOT_COUNT; s++) if (!own.has(s) && !underAsm.has(s)) others.push(s)
-        const counts = await admin.nonEmptySlots(p.id, others)
+        const counts = await admin.nonEmptySlots(p.id, rangesOutside(p.id, t, underAsm))
         const slots = [...counts.keys()].sort((a, b) => a - b)
         if (slots.length > 0) found.push({node: nameOf(t, p.id), slots: formatSlots(slots), keys: [...counts.values()].reduce((a, n) => a + n, 0)})
       }),
@@ -143,6 +141,23 @@ export async function addOrphans(admin: {nonEmptySlots(nodeId: string, slots: re
   const lines = found.map((o) => `${o.keys} orphaned key(s) on ${o.node} in slot(s) it does not own: ${o.slots}; move them to the owner with: reshard recover --slot ${o.slots}`)
   doc.problems.splice(fix >= 0 ? fix : doc.problems.length, 0, ...lines)
   doc.healthy = false
+}
+
+/** The ranges of slots a primary neither claims nor has open, outside `skip` (a byte per slot, as
+ *  this runs at every start of `check`: no set of 16384 numbers per node). */
+export function rangesOutside(nodeId: string, t: Topology, skip: ReadonlySet<number>): Array<[number, number]> {
+  const own = new Uint8Array(SLOT_COUNT)
+  for (const s of nodeById(t, nodeId)?.claims ?? []) own[s] = 1
+  for (const o of t.open) if (o.nodeId === nodeId) own[o.slot] = 1
+  for (const s of skip) own[s] = 1
+  const out: Array<[number, number]> = []
+  for (let s = 0; s < SLOT_COUNT; s++) {
+    if (own[s]) continue
+    const lo = s
+    while (s + 1 < SLOT_COUNT && !own[s + 1]) s++
+    out.push([lo, s])
+  }
+  return out
 }
 
 export async function readStatus(conn: ConnectionOptions, o: {orphans?: boolean} = {}): Promise<StatusDocument> {

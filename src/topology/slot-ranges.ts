@@ -27,3 +27,15 @@ function increasing(a: readonly number[]): boolean {
   for (let i = 1; i < a.length; i++) if (!(a[i]! > a[i - 1]!)) return false
   return true
 }
+
+/** The ranges of 0..16383 that `ranges` (sorted, not overlapping, [lo, hi] each) leave out. */
+export function complementRanges(ranges: ReadonlyArray<readonly [number, number]>): Array<[number, number]> {
+  const out: Array<[number, number]> = []
+  let next = 0
+  for (const [lo, hi] of ranges) {
+    if (lo > next) out.push([next, lo - 1])
+    next = Math.max(next, hi + 1)
+  }
+  if (next <= 16383) out.push([next, 16383])
+  return out
+}

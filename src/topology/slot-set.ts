@@ -2,7 +2,7 @@
 import {UsageError} from '../errors.js'
 
 // Formatting lives apart (it imports nothing, so errors.ts can format slot lists without a cycle).
-export {formatSlots, toRanges} from './slot-ranges.js'
+export {complementRanges, formatSlots, toRanges} from './slot-ranges.js'
 
 export const SLOT_COUNT = 16384
 export const MAX_SLOT = SLOT_COUNT - 1
