@@ -11,23 +11,23 @@
 // id that scripts/bundle.js writes on the bundle's last line is part of the file's name.
 // RESHARD_CODE_CACHE=0 turns it off. Nothing here may fail a run: a cache that cannot be read or
 // written is no cache.
-import {mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
-import {createRequire, Module} from 'node:module'
-import {homedir} from 'node:os'
-import {basename, dirname, join} from 'node:path'
-import vm from 'node:vm'
+const {mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} = require('node:fs')
+const {createRequire, Module} = require('node:module')
+const {homedir} = require('node:os')
+const {basename, dirname, join} = require('node:path')
+const vm = require('node:vm')
 
 /** At most this many kinds of run are added to a cache; later ones use it as it is. */
 const MAX_KINDS = 24
 
-export function defaultCacheDir(env = process.env) {
+function defaultCacheDir(env = process.env) {
   if (env.RESHARD_CODE_CACHE === '0') return undefined
   const base = env.XDG_CACHE_HOME || (homedir() ? join(homedir(), '.cache') : '')
   return base ? join(base, 'reshard') : undefined
 }
 
 /** The kind of run, for the cache's list: the command's words before any flag or value. */
-export function runKind(argv) {
+function runKind(argv) {
   const words = []
   for (const a of argv.slice(0, 2)) {
     if (!/^[a-z][a-z-]*$/.test(a)) break
@@ -41,7 +41,7 @@ export function runKind(argv) {
  * @param {string} file
  * @param {{cacheDir?: string, kind?: string}} [o]
  */
-export function loadBundle(file, {cacheDir = defaultCacheDir(), kind = ''} = {}) {
+function loadBundle(file, {cacheDir = defaultCacheDir(), kind = ''} = {}) {
   // ASCII (scripts/bundle.js makes it so): latin1 is a plain copy, UTF-8 decoding is not
   const source = readFileSync(file, 'latin1')
   const build = /\/\/# reshard-build ([0-9a-f]+)\s*$/.exec(source.slice(-64))?.[1]
@@ -95,3 +95,5 @@ function save(script, cacheFile, kinds) {
     // no cache this time
   }
 }
+
+module.exports = {defaultCacheDir, loadBundle, runKind}

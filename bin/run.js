@@ -7,14 +7,17 @@
 // name/version platform-arch node-version; test/integration/startup.test.ts compares the two):
 // loading oclif and its plugins to print one line costs more than the rest of the start. Under
 // WSL oclif says "wsl" for the platform; there the line is left to oclif.
-import {readFileSync} from 'node:fs'
-import {arch, platform} from 'node:os'
-import {fileURLToPath} from 'node:url'
+//
+// CommonJS (bin/package.json), like the bundle and the command files oclif loads from it: a start
+// then never sets up Node's ES module loader (8-10 ms).
+const {readFileSync} = require('node:fs')
+const {arch, platform} = require('node:os')
+const {join} = require('node:path')
 
 const argv = process.argv.slice(2)
 let answered = false
 if (argv.length === 1 && argv[0] === '--version' && !(platform() === 'linux' && /microsoft/i.test(readOrEmpty('/proc/version')))) {
-  const pjson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+  const pjson = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8'))
   const oclif = pjson.oclif ?? {}
   // a version flag of our own or an init hook would change the answer: oclif decides then (the
   // plugins have no init hook: test/integration/startup.test.ts fails when one gets one)
@@ -24,13 +27,13 @@ if (argv.length === 1 && argv[0] === '--version' && !(platform() === 'linux' && 
   }
 }
 if (!answered) {
-  const {loadBundle, runKind} = await import('./code-cache.js')
+  const {loadBundle, runKind} = require('./code-cache.js')
   // the bundle's import() calls, made here (scripts/bundle.js says why)
   globalThis[Symbol.for('reshard.import')] = (url) => import(url)
-  const cli = loadBundle(fileURLToPath(new URL('../dist/bundle/cli.cjs', import.meta.url)), {kind: runKind(argv)})
-  // the command files oclif loads (dist/bundle/commands/*.js) take their class from here
+  const cli = loadBundle(join(__dirname, '..', 'dist', 'bundle', 'cli.cjs'), {kind: runKind(argv)})
+  // the command files oclif loads (dist/bundle/commands/*.cjs) take their class from here
   globalThis[Symbol.for('reshard.cli')] = cli
-  await cli.main(argv)
+  cli.main(argv)
 }
 
 function readOrEmpty(path) {

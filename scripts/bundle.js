@@ -25,12 +25,12 @@ function jsFiles(dir) {
 
 /** Each command and hook of dist/ by its path below dist/commands or dist/hooks ("sandbox/up"). */
 const parts = ['commands', 'hooks'].map((sub) => ({sub, files: jsFiles(join(root, 'dist', sub)).map((f) => ({file: f, name: relative(join(root, 'dist', sub), f).replace(/\\/g, '/').replace(/\.js$/, '')}))}))
-// Each command and hook behind an import(): esbuild makes that a function that initializes the
-// module (and what it imports) when first called, so a start initializes one command's modules,
-// not all of them (the wizard's prompts, the sandbox's child processes, ...).
+// Each command and hook behind a function that require()s it: esbuild makes that the module's
+// initialization (and that of what it imports) on the first call, so a start initializes one
+// command's modules, not all of them (the wizard's prompts, the sandbox's child processes, ...).
 const entry = [
   "export {main} from './bin/main.js'",
-  ...parts.map(({sub, files}) => `export const ${sub} = {${files.map((f) => `${JSON.stringify(f.name)}: () => import(${JSON.stringify(f.file)})`).join(', ')}}`),
+  ...parts.map(({sub, files}) => `export const ${sub} = {${files.map((f) => `${JSON.stringify(f.name)}: () => require(${JSON.stringify(f.file)})`).join(', ')}}`),
 ].join('\n')
 
 /** Our sources load CommonJS packages with createRequire(import.meta.url) (see src/cli/oclif.ts):
@@ -110,15 +110,13 @@ writeFileSync(join(out, 'cli.cjs'), `${text}//# reshard-build ${id}\n`)
 
 for (const {sub, files} of parts) {
   for (const f of files) {
-    const stub = join(out, sub, `${f.name}.js`)
+    const stub = join(out, sub, `${f.name}.cjs`)
     const up = relative(dirname(stub), join(out, 'cli.cjs')).replace(/\\/g, '/')
     mkdirSync(dirname(stub), {recursive: true})
     writeFileSync(
       stub,
       `// ${sub.slice(0, -1)} ${JSON.stringify(f.name)} of the bundle (scripts/bundle.js): the one bin/run.js loaded, else loaded here\n` +
-        `import {createRequire} from 'node:module'\n` +
-        `const cli = globalThis[Symbol.for('reshard.cli')] ?? createRequire(import.meta.url)(${JSON.stringify(up.startsWith('.') ? up : `./${up}`)})\n` +
-        `export default (await cli.${sub}[${JSON.stringify(f.name)}]()).default\n`,
+        `module.exports = (globalThis[Symbol.for('reshard.cli')] ?? require(${JSON.stringify(up.startsWith('.') ? up : `./${up}`)})).${sub}[${JSON.stringify(f.name)}]()\n`,
     )
   }
 }

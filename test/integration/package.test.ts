@@ -13,7 +13,7 @@ describe('npm pack', () => {
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([])
     expect(files).not.toContain('bin/dev.js')
     expect(files.filter((f) => f.startsWith('src/') || f.startsWith('test/'))).toEqual([])
-    for (const f of ['LICENSE', 'README.md', 'package.json', 'bin/run.js', 'bin/code-cache.js', 'oclif.manifest.json', 'dist/bundle/cli.cjs', 'dist/bundle/commands/move.js', 'dist/bundle/commands/add-node.js', 'dist/bundle/hooks/command-not-found.js']) {
+    for (const f of ['LICENSE', 'README.md', 'package.json', 'bin/run.js', 'bin/code-cache.js', 'oclif.manifest.json', 'dist/bundle/cli.cjs', 'dist/bundle/commands/move.cjs', 'dist/bundle/commands/add-node.cjs', 'dist/bundle/hooks/command-not-found.cjs', 'bin/package.json']) {
       expect(files).toContain(f)
     }
     // the CLI runs from the bundle alone (scripts/bundle.js): tsc's separate files stay out
