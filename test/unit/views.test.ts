@@ -11,6 +11,7 @@ import {planRebalance, serializePlan} from '../../src/planner/index.js'
 import {primaries} from '../../src/topology/topology.js'
 import {planView} from '../../src/output/views/plan.js'
 import {rebalanceCheckView} from '../../src/output/views/rebalance-check.js'
+import {removeNodeView} from '../../src/output/views/membership.js'
 import {recoverView} from '../../src/output/views/recover.js'
 import {moveRunView, planRunView} from '../../src/output/views/run.js'
 import {sandboxStatusView, sandboxUpView, type SandboxStatusDocument, type SandboxUpDocument} from '../../src/output/views/sandbox.js'
@@ -57,6 +58,23 @@ describe('rebalance --check view', () => {
     expect(text[1]).toBe(`note: ${idle[0]!.name} (${idle[0]!.address}) is an empty primary and took no part; add --use-empty-primaries to give it slots`)
     expect(rebalanceCheckView.exitCode!(c)).toBe(0)
     expect(rebalanceCheckView.document!(c)).toMatchObject({ok: true, movesNeeded: false, moves: 0, threshold: 2, emptyPrimaries: idle})
+  })
+
+  it('remove-node names a node without a hostname by its address once, then its id', () => {
+    const doc = {ok: true, dryRun: false, repointed: [], forgottenBy: 3, forgetMs: 18, reset: true, shutdown: true, commands: [], ms: 40}
+    const id = '1b2587c42bd80d90da6798ae2b0638b4f33cd64e'
+    const bare = human(removeNodeView, {...doc, node: {id, name: '127.0.0.1:43010', address: '127.0.0.1:43010', role: 'primary' as const, reachable: true}})
+    expect(bare).toBe('removed 127.0.0.1:43010 (1b2587c4): forgotten by all 3 other node(s) in 18 ms; the node was shut down')
+    const named = human(removeNodeView, {...doc, node: {id, name: 'nodeD', address: '127.0.0.1:43010', role: 'primary' as const, reachable: true}})
+    expect(named).toBe('removed nodeD (127.0.0.1:43010, 1b2587c4): forgotten by all 3 other node(s) in 18 ms; the node was shut down')
+  })
+
+  it('an empty primary without a hostname is named once, by its address', () => {
+    const t = withCounts([5461, 5462, 5461, 0])
+    const plan = planRebalance(t, {threshold: 2})
+    const idle = primaries(t).filter((p) => p.slots.length === 0).map((p) => ({id: p.id, name: p.address, address: p.address}))
+    const text = human(rebalanceCheckView, {plan, emptyPrimaries: idle}).split('\n')
+    expect(text[1]).toBe(`note: ${idle[0]!.address} is an empty primary and took no part; add --use-empty-primaries to give it slots`)
   })
 
   it('moves needed: the pairs and before/after tables, exit 10', () => {

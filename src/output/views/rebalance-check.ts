@@ -67,7 +67,7 @@ export function renderRebalanceCheck(plan: Plan): string {
 function emptyPrimariesNote(idle: readonly EmptyPrimary[]): string | undefined {
   if (idle.length === 0) return undefined
   const one = idle.length === 1
-  return paint.yellow(`note: ${idle.map((n) => `${n.name} (${n.address})`).join(', ')} ${one ? 'is an empty primary' : 'are empty primaries'} and took no part; add --use-empty-primaries to give ${one ? 'it' : 'them'} slots`)
+  return paint.yellow(`note: ${idle.map((n) => (n.name === n.address ? n.name : `${n.name} (${n.address})`)).join(', ')} ${one ? 'is an empty primary' : 'are empty primaries'} and took no part; add --use-empty-primaries to give ${one ? 'it' : 'them'} slots`)
 }
 
 export const rebalanceCheckView: View<RebalanceCheck, RebalanceCheckDocument> = {
