@@ -137,6 +137,7 @@ export class PairMover implements PairStrategy {
     const toOpen = wave.filter((m) => m.resume !== 'target-owns')
     if (toOpen.length > 0) {
       const r1 = await admin.setSlots(to, toOpen.map((m) => ({slot: m.slot, action: 'importing' as const, nodeId: from})))
+      if (r1.some((e) => e !== undefined)) await this.closeAccepted(toOpen.filter((_, i) => r1[i] === undefined))
       this.checkSetSlot(toOpen, r1, 'IMPORTING', this.ctx.toLabel)
     }
     for (const m of wave) this.setState(m.slot, 'importing', m.keys ?? 0)
@@ -198,6 +199,21 @@ export class PairMover implements PairStrategy {
       }
     }
     return {streamed}
+  }
+
+  /**
+   * The target refused IMPORTING for some slots of a wave: the ones it accepted are IMPORTING there
+   * with nothing MIGRATING on the source, so no client was sent to the target and it holds none of
+   * their keys. Close them again (STABLE); one that cannot be closed is recorded as importing, so
+   * the run reports it open for `recover`.
+   */
+  private async closeAccepted(accepted: ClassifiedMove[]): Promise<void> {
+    if (accepted.length === 0) return
+    const {admin, to} = this.ctx
+    const closed = await admin.setSlots(to, accepted.map((m) => ({slot: m.slot, action: 'stable' as const}))).catch((e: unknown) => accepted.map(() => String(e)))
+    accepted.forEach((m, i) => {
+      if (closed[i] !== undefined) this.setState(m.slot, 'importing', m.keys ?? 0)
+    })
   }
 
   private checkSetSlot(moves: ClassifiedMove[], replies: Array<string | undefined>, what: string, nodeLabel: string): void {

@@ -122,6 +122,32 @@ describe('PairMover on FakeCluster', () => {
     expect(ledger.open()).toEqual([])
   })
 
+  it('a target that refuses IMPORTING for one slot of a wave: the slots it accepted are closed again, nothing is left open', async () => {
+    const fake = primaries(3, {30: 3, 31: 3, 32: 3})
+    // B believes it owns slot 31 already (a disagreement): it refuses IMPORTING for 31 only
+    fake.node(B).owners[31] = B
+    const {mover, ledger} = await pairMover(fake, moves(A, B, [30, 31, 32], fake))
+    await expect(mover.run()).rejects.toMatchObject({kind: 'setslot_failed'})
+    expect(fake.log.filter((l) => /IMPORTING/.test(l))).toEqual(['01 SETSLOT 30 IMPORTING 00, 31 IMPORTING 00, 32 IMPORTING 00'])
+    expect(ledger.get(31)).toMatchObject({state: 'failed', failedAs: 'unopened'})
+    expect(ledger.open()).toEqual([])
+    expect([...fake.node(B).importing.keys()]).toEqual([])
+    expect([...fake.node(A).migrating.keys()]).toEqual([])
+    for (const s of [30, 31, 32]) expect(fake.count(A, s)).toBe(3)
+  })
+
+  it('... and when the target will not close them either, they are reported open for recover', async () => {
+    const fake = primaries(3, {30: 3, 31: 3})
+    fake.node(B).owners[31] = B
+    fake.onCommand = (line) => {
+      if (/IMPORTING/.test(line)) fake.failNext('setslot', 1, 'ERR injected', B)
+    }
+    const {mover, ledger} = await pairMover(fake, moves(A, B, [30, 31], fake))
+    await expect(mover.run()).rejects.toMatchObject({kind: 'setslot_failed'})
+    expect(ledger.open()).toEqual([{slot: 30, state: 'importing', source: A, target: B}])
+    expect([...fake.node(B).importing.keys()]).toEqual([30])
+  })
+
   it('a target that stops answering mid-slot: TargetUnreachableError, the slot failed and open, no further command to the target', async () => {
     const fake = primaries(3, {40: 200})
     const {mover, ledger} = await pairMover(fake, moves(A, B, [40], fake))
