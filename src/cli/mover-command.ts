@@ -4,7 +4,7 @@
 import type {Command} from '@oclif/core/command'
 import type {Interfaces} from '@oclif/core'
 import {EXIT, LeftOpenError, ReshardError} from '../errors.js'
-import {trackOpenSlots} from '../migration/open-tracker.js'
+import {SlotLedger} from '../migration/slot-ledger.js'
 import {StopControl} from '../migration/stop-control.js'
 import type {MechanismChoice} from '../migration/mechanism.js'
 import {runMoves, type MovePreview, type MoveRunDocument} from '../operations/run-moves.js'
@@ -50,7 +50,8 @@ export abstract class MoverCommand<T extends typeof Command> extends BaseCommand
     const bus = session.bus
     const stop = new StopControl()
     const name = (id: string) => nameOf(session.topology, id)
-    const openNow = trackOpenSlots(bus, name)
+    // the run's own ledger: the second Ctrl-C reads the open slots from it while the run goes on
+    const ledger = new SlotLedger(bus)
     const reporter = attachReporter(bus, chooseReporterMode({json: this.json, quiet: Boolean(f.quiet)}), process.stdout, name)
     // Ctrl-C once: stop after the batch in flight (an atomic task: cancel it), close what can be
     // closed safely, report. Twice: skip the verify wait; if the run has not returned within a
@@ -66,7 +67,7 @@ export abstract class MoverCommand<T extends typeof Command> extends BaseCommand
         what: () => stoppingMessage(atomicPairs, e.pairs.length - atomicPairs),
         force: (sig) => {
           reporter.stop()
-          const open = openNow()
+          const open = ledger.open(name)
           this.printFailureNow(new LeftOpenError('interrupted', `interrupted by ${sig}`, open, resumeCommand), {ok: false, dryRun: false, open})
           process.exit(EXIT.LEFT_OPEN)
         },
@@ -79,6 +80,7 @@ export abstract class MoverCommand<T extends typeof Command> extends BaseCommand
         engine: engineOptionsFrom(f),
         bus,
         stop,
+        ledger,
         confirm: (p) => this.confirmOrRefuse(p, session),
         resumeCommand,
         mechanism: f.mechanism ?? this.planMechanism,

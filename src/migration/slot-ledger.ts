@@ -6,7 +6,7 @@
 import type {OpenSlot} from '../errors.js'
 import type {EventBus, MigrationEvent} from '../events/events.js'
 import type {Mechanism} from './mechanism.js'
-import {assertTransition, isTerminal, type SlotState} from './slot-state.js'
+import {assertTransition, type SlotState} from './slot-state.js'
 
 export type SlotOutcome = 'done' | 'failed' | 'open' | 'not-started'
 
@@ -164,30 +164,6 @@ export class SlotLedger {
       .filter((e) => outcomeOf(e) === 'open')
       .sort((a, b) => a.slot - b.slot)
       .map((e) => ({slot: e.slot, state: shownState(e), source: name(e.from), target: name(e.to)}))
-  }
-
-  /**
-   * Mirrors another ledger from its events (for a listener that holds only the bus). Never
-   * throws into the emitter: a state it cannot follow starts the slot's record afresh.
-   */
-  follow(ev: MigrationEvent): void {
-    if (ev.type !== 'slot-state' && ev.type !== 'slot-failed') return
-    let e = this.entries.get(ev.slot)
-    // a slot moved again later in the same process (another run on the same bus) starts afresh
-    if (!e || (isTerminal(e.state) && ev.type === 'slot-state' && ev.state !== 'failed')) {
-      this.entries.set(ev.slot, (e = {slot: ev.slot, from: ev.from, to: ev.to, mechanism: 'legacy', state: 'pending', keys: 0}))
-    }
-    try {
-      if (ev.type === 'slot-failed') {
-        if (e.state !== 'failed') this.fail(ev.slot, ev.error)
-        else e.error = ev.error
-      } else if (ev.state === 'failed') {
-        // only a rolled-back (atomic) slot reports the state failed; its slot-failed follows
-        this.fail(ev.slot, 'failed', 'rolled-back')
-      } else this.enter(ev.slot, ev.state, ev.keysTotal)
-    } catch {
-      e.state = ev.type === 'slot-state' ? ev.state : e.state
-    }
   }
 
   private entry(slot: number): LedgerEntry {

@@ -8,6 +8,7 @@ import {groupPairs} from '../planner/pairs.js'
 import {chooseMechanisms, type Mechanism, type MechanismChoice, type PairMechanism} from '../migration/mechanism.js'
 import {DEFAULT_ENGINE_OPTIONS, type EngineOptions} from '../migration/options.js'
 import {assertClusterReady} from '../migration/preflight.js'
+import type {SlotLedger} from '../migration/slot-ledger.js'
 import {StopControl} from '../migration/stop-control.js'
 import type {Plan} from '../planner/index.js'
 import {assertReconciled, DONE_REASON, reconcile, type MoveSpec} from '../planner/reconcile.js'
@@ -27,6 +28,8 @@ export interface RunMovesInput {
   engine?: Partial<EngineOptions>
   bus: EventBus
   stop?: StopControl
+  /** The run's slot ledger, for a caller that reads it while the run goes on (the second Ctrl-C's open list); a new one when absent. */
+  ledger?: SlotLedger
   /** Asked after preflight with what will happen; false aborts with nothing changed. */
   confirm?: (p: MovePreview) => Promise<boolean>
   /** The command that re-runs this work, for messages. */
@@ -104,7 +107,7 @@ export async function runMoves(i: RunMovesInput): Promise<{result: RunResult; do
   // without the lease another run could start on these nodes: stop at the next safe point
   const offLost = session.lease?.onLost((r) => stop.request('hard', `lost the lease (${r})`))
   const announced = skipped.filter((s) => !i.doneReported?.has(s.slot))
-  const result = await executeMoves({admin: session.admin, topology: t, todo: todoWithKeys, skipped: announced, opts: engine, bus, stop, mechanisms}).finally(() => offLost?.())
+  const result = await executeMoves({admin: session.admin, topology: t, todo: todoWithKeys, skipped: announced, opts: engine, bus, stop, mechanisms, ledger: i.ledger}).finally(() => offLost?.())
   const document = runDocument(session, t, result, skipped)
   throwIfFailed(result, document, i.resumeCommand)
   return {result, document}

@@ -1,12 +1,11 @@
 // executeMoves on FakeCluster: disjoint pairs in parallel, a failing pair stops the others from
 // opening new slots, pairs never started, a stop that came after every slot was done (a success),
-// and the verify poll; the result, its open list and trackOpenSlots read the same ledger.
+// and the verify poll; the result and its open list read the caller's ledger, live during the run.
 import {describe, expect, it} from 'vitest'
 import {AsmError, LeftOpenError} from '../../src/errors.js'
 import type {EventBus} from '../../src/events/events.js'
 import {executeMoves} from '../../src/migration/executor.js'
 import {pairKey} from '../../src/planner/pairs.js'
-import {trackOpenSlots} from '../../src/migration/open-tracker.js'
 import type {EngineOptions} from '../../src/migration/options.js'
 import type {ClassifiedMove} from '../../src/migration/preflight.js'
 import {SlotLedger} from '../../src/migration/slot-ledger.js'
@@ -18,8 +17,8 @@ async function run(fake: FakeCluster, todo: ClassifiedMove[], o: Partial<EngineO
   const admin = fake.admin()
   const topology = await admin.refresh()
   const rec = recorder()
-  const ledger = ledgerOf?.(rec.bus)
-  const openNow = trackOpenSlots(rec.bus)
+  const ledger = ledgerOf?.(rec.bus) ?? new SlotLedger(rec.bus)
+  const openNow = () => ledger.open()
   const onBus = (f: (e: (typeof rec.events)[number]) => void) => rec.bus.on(f)
   const go = () => executeMoves({admin, topology, todo, skipped: [], opts: {...FAST, ...o}, bus: rec.bus, stop, ledger})
   return {go, stop, openNow, onBus, ...rec}
@@ -102,13 +101,21 @@ describe('executeMoves on FakeCluster', () => {
     expect(r.slots.every((s) => s.outcome === 'done')).toBe(true)
   })
 
-  it('Ctrl-C mid-run: not ok, a LeftOpenError listing the open slot; trackOpenSlots (from events) agrees with the result', async () => {
+  it('Ctrl-C mid-run: not ok, a LeftOpenError listing the open slot; the caller ledger, read during the run, agrees with the result', async () => {
     const fake = primaries(3, {0: 400, 1: 400})
     const {go, stop, onBus, openNow} = await run(fake, moves(A, B, [0, 1], fake), {waveSlots: 1, pipeline: 1})
+    let openAtStop: Array<[number, string]> = []
     onBus((e) => {
-      if (e.type === 'keys-moved') stop.request('hard', 'interrupted by SIGINT')
+      if (e.type !== 'keys-moved' || stop.hard) return
+      stop.request('hard', 'interrupted by SIGINT')
+      openAtStop = openNow().map((o) => [o.slot, o.state])
     })
     const r = await go()
+    // at the stop, slot 1's wave was already open (waves overlap); the run then closed it again
+    expect(openAtStop).toEqual([
+      [0, 'streaming'],
+      [1, 'migrating'],
+    ])
     expect(r.ok).toBe(false)
     expect(r.error).toBeInstanceOf(LeftOpenError)
     expect(r.error).toMatchObject({kind: 'stopped', exitCode: 5})

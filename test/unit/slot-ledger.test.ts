@@ -118,36 +118,3 @@ describe('what is read from the ledger', () => {
     ])
   })
 })
-
-describe('a follower rebuilt from the events', () => {
-  it('reads the same open list as the ledger it follows, for open, failed-open, rolled-back and done slots', () => {
-    const bus = new EventBus()
-    const l = new SlotLedger(bus)
-    const follower = new SlotLedger()
-    bus.on((e) => follower.follow(e))
-    l.add([1, 2, 3, 4, 5].map((slot) => ({slot, from: 'a', to: 'b'})), 'legacy')
-    for (const s of [1, 2, 3, 4]) for (const st of ['importing', 'migrating', 'streaming'] as const) l.to(s, st, 1)
-    l.fail(2, 'MIGRATE failed')
-    l.fail(3, 'task failed', 'rolled-back')
-    l.to(4, 'finalizing', 1)
-    l.to(4, 'complete', 1)
-    l.fail(5, 'IMPORTING refused')
-    expect(l.open().map((o) => [o.slot, o.state])).toEqual([
-      [1, 'streaming'],
-      [2, 'streaming'],
-    ])
-    expect(follower.open()).toEqual(l.open())
-  })
-
-  it('never throws into the emitter, and a slot moved again starts afresh', () => {
-    const follower = new SlotLedger()
-    const ev = (state: SlotState): MigrationEvent => ({type: 'slot-state', slot: 1, from: 'a', to: 'b', state, keysTotal: 0})
-    expect(() => follower.follow(ev('streaming'))).not.toThrow()
-    expect(follower.open().map((o) => o.state)).toEqual(['streaming'])
-    follower.follow(ev('finalizing'))
-    follower.follow(ev('complete'))
-    expect(follower.open()).toEqual([])
-    follower.follow(ev('importing'))
-    expect(follower.open().map((o) => o.state)).toEqual(['importing'])
-  })
-})
