@@ -64,7 +64,8 @@ function loadBundle(file, {cacheDir = defaultCacheDir(), kind = ''} = {}) {
   const refused = cachedData !== undefined && script.cachedDataRejected === true
   if (cacheFile && (cachedData === undefined || refused || (!kinds.includes(kind) && kinds.length < MAX_KINDS))) {
     const next = refused || cachedData === undefined ? [kind] : [...kinds, kind]
-    process.once('exit', () => save(script, cacheFile, next))
+    // a mistyped command (src/hooks/command-not-found.ts sets the mark) is no kind of run to keep
+    process.once('exit', () => globalThis[Symbol.for('reshard.unknownCommand')] || save(script, cacheFile, next))
   }
   const m = new Module(file)
   m.filename = file

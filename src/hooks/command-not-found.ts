@@ -12,6 +12,8 @@ import {closestWord} from '../cli/suggest.js'
 
 const hook: Hook<'command_not_found'> = async function (opts) {
   const {config} = opts
+  // bin/code-cache.js: a mistyped word is no kind of run to add to the code cache
+  ;(globalThis as Record<symbol, unknown>)[Symbol.for('reshard.unknownCommand')] = true
   const parts = opts.id.split(':')
   // the longest prefix that is a topic ("plan"), plus the word that is not a command in it
   let n = 1

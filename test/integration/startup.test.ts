@@ -98,6 +98,10 @@ describe('the built CLI after the start-up work', () => {
     const other = await runCli(['sandbox', 'status', '--json'], {env: env({RESHARD_SANDBOX: 'cc-test-none'})})
     expect([0, 3]).toContain(other.code)
     expect(kinds()).toEqual(['plan', 'sandbox status'])
+    // a mistyped command is not added
+    const typo = await runCli(['mvoe', '100'], {env: env()})
+    expect(typo.code).toBe(2)
+    expect(kinds()).toEqual(['plan', 'sandbox status'])
     // a file V8 refuses (not a cache, or made by other flags) is no cache, and is replaced
     writeFileSync(cache, 'not a code cache')
     const refused = await runCli(['plan', '--help'], {env: env()})
