@@ -21,11 +21,11 @@ import {startLiveWriters} from './live-writers.js'
 import {matrixServers, skippedServersNote, type MatrixServer} from './matrix.js'
 
 /**
- * The servers of the compatibility suite. With env RESHARD_TEST_SERVERS (CI), the servers it names:
- * the PATH redis-server is covered by every other integration file already. Without it, the PATH
- * redis-server only. One test file per server (compat-1..4.test.ts) so the servers run in parallel.
+ * The servers of the compatibility suite: the PATH redis-server (Debian's Redis 7.0), then those env
+ * RESHARD_TEST_SERVERS names (CI: Valkey 8, Valkey 9, Redis 8), so the suite runs on all four. One
+ * test file per server (compat-1..4.test.ts) so the servers run in parallel.
  */
-export const COMPAT_SERVERS = process.env.RESHARD_TEST_SERVERS ? matrixServers().slice(1) : matrixServers()
+export const COMPAT_SERVERS = matrixServers()
 const NOTE = skippedServersNote(matrixServers())
 
 /** Whether the built CLI has `move --mechanism` (the legacy case turns on by itself once it does). */
