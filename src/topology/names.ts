@@ -18,6 +18,15 @@ export function nodeLabel(n: Named): string {
   return n.hostname ? `${n.hostname} (${shortId(n.id)}, ${n.address})` : `${n.address} (${shortId(n.id)})`
 }
 
+/**
+ * "nodeB (127.0.0.1:30002, a1b2c3d4)": a shown name with the address (left out when the name is
+ * the address: a node without a hostname) and any further details; the bare name when none is left.
+ */
+export function nameWithAddress(name: string, address: string, ...details: string[]): string {
+  const inParens = [...(name === address ? [] : [address]), ...details]
+  return inParens.length > 0 ? `${name} (${inParens.join(', ')})` : name
+}
+
 /** nodeLabel of a node of `t`, or the id prefix when `t` does not have it. */
 export function labelOf(t: {nodes: readonly Named[]}, id: string): string {
   const n = t.nodes.find((x) => x.id === id)

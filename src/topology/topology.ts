@@ -2,7 +2,7 @@
 import {type NodeLine, type Role} from './cluster-nodes.js'
 import {SLOT_COUNT, slotRange} from './slot-set.js'
 
-export {labelOf, nameOf, nodeLabel, shortId, shortName} from './names.js'
+export {labelOf, nameOf, nameWithAddress, nodeLabel, shortId, shortName} from './names.js'
 
 export interface NodeView {
   /** The address we dialled. */

@@ -3,6 +3,7 @@
 import type {PlanRunDocument} from '../../operations/apply.js'
 import type {AddNodeDocument} from '../../operations/add-node.js'
 import type {RemoveNodeDocument} from '../../operations/remove-node.js'
+import {nameWithAddress, shortId} from '../../topology/topology.js'
 import {paint} from '../colour.js'
 import type {View} from './view.js'
 
@@ -23,7 +24,7 @@ export type RemoveNodeRunDocument = RemoveNodeDocument & {drained?: PlanRunDocum
 // made from the topology in which the node owns every slot it moves, so no move is done before the run.
 export const removeNodeView: View<RemoveNodeRunDocument> = {
   human: (d) => {
-    const name = d.node.name === d.node.address ? `${d.node.name} (${d.node.id.slice(0, 8)})` : `${d.node.name} (${d.node.address}, ${d.node.id.slice(0, 8)})`
+    const name = nameWithAddress(d.node.name, d.node.address, shortId(d.node.id))
     const moved = d.repointed.length > 0 ? `; ${d.repointed.length} replica(s) now follow ${d.repointed[0]!.to.name}` : ''
     const end = d.shutdown ? '; the node was shut down' : d.reset ? '; the node was reset (CLUSTER RESET SOFT) and is still running' : ''
     if (d.dryRun) return paint.dim(`dry run: ${name} would be forgotten by ${d.forgottenBy} node(s); nothing was sent`)

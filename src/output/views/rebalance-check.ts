@@ -3,6 +3,7 @@
 import {EXIT} from '../../errors.js'
 import {pairsOf, type Plan} from '../../planner/index.js'
 import {formatSlots} from '../../topology/slot-set.js'
+import {nameWithAddress} from '../../topology/topology.js'
 import {paint} from '../colour.js'
 import {nameOf, renderPlanMoves, renderPlanSummary} from '../plan-render.js'
 import {lines, type View} from './view.js'
@@ -67,7 +68,7 @@ export function renderRebalanceCheck(plan: Plan): string {
 function emptyPrimariesNote(idle: readonly EmptyPrimary[]): string | undefined {
   if (idle.length === 0) return undefined
   const one = idle.length === 1
-  return paint.yellow(`note: ${idle.map((n) => (n.name === n.address ? n.name : `${n.name} (${n.address})`)).join(', ')} ${one ? 'is an empty primary' : 'are empty primaries'} and took no part; add --use-empty-primaries to give ${one ? 'it' : 'them'} slots`)
+  return paint.yellow(`note: ${idle.map((n) => nameWithAddress(n.name, n.address)).join(', ')} ${one ? 'is an empty primary' : 'are empty primaries'} and took no part; add --use-empty-primaries to give ${one ? 'it' : 'them'} slots`)
 }
 
 export const rebalanceCheckView: View<RebalanceCheck, RebalanceCheckDocument> = {
